@@ -1,0 +1,44 @@
+import { type Config, missingAdminKeyAllowed } from '../config.js';
+import type { Services } from '../services/index.js';
+import { presentedCredential } from './credentials.js';
+import type { RequestAuth } from './principal.js';
+import { displayPrefix, secretsEqual } from './tokens.js';
+
+/**
+ * Turns a request's credentials into at most one principal. Each credential kind has one verifier;
+ * a credential that does not verify leaves the request anonymous, with the reason kept for the refusal.
+ */
+export async function resolveAuth(
+  services: Services,
+  config: Config,
+  headers: Headers,
+  sessionCookie: string | undefined,
+): Promise<RequestAuth> {
+  const presented = presentedCredential(headers, sessionCookie);
+  const anonymous = (rejection: string | null): RequestAuth => ({
+    principal: { kind: 'anonymous' },
+    presented: presented?.model ?? null,
+    rejection,
+    operatorWithoutKey: presented === null && missingAdminKeyAllowed(config.deploymentMode, config.environment),
+  });
+  if (!presented) return anonymous(null);
+
+  switch (presented.model) {
+    case 'admin_api_key': {
+      // Compared in constant time; with no key configured, any key sent is wrong.
+      if (config.adminApiKey && secretsEqual(presented.secret, config.adminApiKey)) {
+        return { ...anonymous(null), principal: { kind: 'admin', keyPrefix: displayPrefix(config.adminApiKey, 8) } };
+      }
+      return anonymous('the admin API key is not valid');
+    }
+    case 'portal_session': {
+      const result = await services.sessions.resolve(presented.secret);
+      if ('rejected' in result) return anonymous(result.rejected);
+      return { ...anonymous(null), principal: result };
+    }
+    case 'scim_token':
+      return anonymous('SCIM tokens are not enabled on this deployment yet');
+    case 'api_key':
+      return anonymous('runtime API keys are not enabled on this deployment yet');
+  }
+}

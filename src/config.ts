@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { generateSigningKeyPem, loadSigningKey } from './licenses/license-format.js';
+
+export const DEPLOYMENT_MODES = ['saas', 'enterprise', 'in-vpc'] as const;
+export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; schema?: string };
+
+export interface Config {
+  port: number;
+  host: string;
+  database: DatabaseConfig;
+  dataDir: string;
+  /** null only where the deployment mode lets a missing key through (see adminKeyPolicy). */
+  adminApiKey: string | null;
+  deploymentMode: DeploymentMode;
+  environment: Environment;
+  publicUrl: string | null;
+  trustProxyHops: number;
+  sessionIdleSeconds: number;
+  sessionAbsoluteSeconds: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** 32 bytes for AES-256-GCM of secrets kept at rest. */
+  encryptionKey: Buffer;
+  /** PKCS#8 PEM of the Ed25519 key that signs licenses. */
+  licenseSigningKeyPem: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Human notes for the start-up log: generated secrets and where they are kept. */
+  notices: string[];
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Whether a request without X-Admin-API-Key may act as the operator. The documented rule: saas keeps
+ * the admin API keyed except in staging; enterprise and in-vpc treat the network as the boundary.
+ * Development always has a key (made at first start), so saas + development refuses a missing key.
+ */
+export function missingAdminKeyAllowed(mode: DeploymentMode, environment: Environment): boolean {
+  if (mode !== 'saas') return true;
+  return environment === 'staging';
+}
+
+export function loadConfig(env: Env = process.env): LoadedConfig {
+  const problems: string[] = [];
+  const notices: string[] = [];
+  const pick = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name}=${JSON.stringify(raw)} is not one of ${allowed.join(', ')}`);
+    return fallback;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name}=${JSON.stringify(raw)} must be a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  };
+
+  const environment = pick('ENVIRONMENT', ENVIRONMENTS, 'development');
+  const deploymentMode = pick('DEPLOYMENT_MODE', DEPLOYMENT_MODES, 'saas');
+  const production = environment === 'production';
+  const dataDir = resolve(env.DATA_DIR || './data');
+  const database = parseDatabaseUrl(env.DATABASE_URL, dataDir, problems);
+
+  let publicUrl: string | null = null;
+  if (env.PUBLIC_URL) {
+    try {
+      const u = new URL(env.PUBLIC_URL);
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error();
+      publicUrl = u.origin;
+      if (production && u.protocol !== 'https:') problems.push('PUBLIC_URL must be https in production');
+    } catch {
+      problems.push(`PUBLIC_URL=${JSON.stringify(env.PUBLIC_URL)} is not an http(s) URL`);
+    }
+  }
+
+  const sessionIdleSeconds = int('SESSION_IDLE_TIMEOUT_SECONDS', 3600, 60, 7 * 86400);
+  const sessionAbsoluteSeconds = int('SESSION_ABSOLUTE_TIMEOUT_SECONDS', 86400, 300, 30 * 86400);
+  if (sessionIdleSeconds > sessionAbsoluteSeconds) {
+    problems.push('SESSION_IDLE_TIMEOUT_SECONDS must not exceed SESSION_ABSOLUTE_TIMEOUT_SECONDS');
+  }
+
+  // Secrets: production must be given each one; development makes what is missing and keeps it on disk.
+  const devSecrets = production ? null : new DevSecretStore(dataDir);
+  const secret = (name: string, make: () => string, requiredInProduction: boolean): string | null => {
+    const given = env[name];
+    if (given) return given;
+    if (production) {
+      if (requiredInProduction) problems.push(`${name} is required when ENVIRONMENT=production`);
+      return null;
+    }
+    if (environment === 'staging' && !requiredInProduction) return null;
+    const value = devSecrets!.get(name, make);
+    notices.push(`${name} not set: using a generated one kept in ${devSecrets!.path}`);
+    return value;
+  };
+
+  const adminRequired = deploymentMode === 'saas' && production;
+  let adminApiKey: string | null;
+  if (env.ADMIN_API_KEY) {
+    adminApiKey = env.ADMIN_API_KEY;
+    if (adminApiKey.length < 16) problems.push('ADMIN_API_KEY must be at least 16 characters');
+  } else if (environment === 'development') {
+    adminApiKey = secret('ADMIN_API_KEY', () => `adm_${randomBytes(24).toString('base64url')}`, true);
+  } else {
+    adminApiKey = null;
+    if (adminRequired) problems.push('ADMIN_API_KEY is required when DEPLOYMENT_MODE=saas and ENVIRONMENT=production');
+  }
+
+  const encryptionRaw = secret('ENCRYPTION_KEY', () => randomBytes(32).toString('base64'), true);
+  let encryptionKey: Buffer = Buffer.alloc(0);
+  if (encryptionRaw !== null) {
+    encryptionKey = decodeKey32(encryptionRaw);
+    if (encryptionKey.length !== 32) problems.push('ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64');
+  }
+
+  const licenseRaw = secret('LICENSE_SIGNING_KEY', generateSigningKeyPem, true);
+  let licenseSigningKeyPem = '';
+  if (licenseRaw !== null) {
+    try {
+      licenseSigningKeyPem = loadSigningKey(licenseRaw).export({ type: 'pkcs8', format: 'pem' }).toString();
+    } catch (err) {
+      problems.push(`LICENSE_SIGNING_KEY: ${(err as Error).message}`);
+    }
+  }
+
+  const config: Config = {
+    port: int('PORT', 8080, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    database,
+    dataDir,
+    adminApiKey,
+    deploymentMode,
+    environment,
+    publicUrl,
+    trustProxyHops: int('TRUST_PROXY_HOPS', 0, 0, 10),
+    sessionIdleSeconds,
+    sessionAbsoluteSeconds,
+    logLevel: pick('LOG_LEVEL', LOG_LEVELS, 'info'),
+    encryptionKey,
+    licenseSigningKeyPem,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  devSecrets?.save();
+  return { config, notices };
+}
+
+function parseDatabaseUrl(raw: string | undefined, dataDir: string, problems: string[]): DatabaseConfig {
+  if (!raw) return { kind: 'sqlite', path: join(dataDir, 'axonflow.db') };
+  if (raw.startsWith('sqlite:')) {
+    const path = raw.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!path) problems.push('DATABASE_URL=sqlite: needs a path, e.g. sqlite:./data/axonflow.db');
+    return { kind: 'sqlite', path: path === ':memory:' ? path : resolve(path) };
+  }
+  if (raw.startsWith('postgres://') || raw.startsWith('postgresql://')) {
+    try {
+      new URL(raw);
+    } catch {
+      problems.push('DATABASE_URL is not a valid postgres:// URL');
+    }
+    return { kind: 'postgres', url: raw };
+  }
+  problems.push('DATABASE_URL must start with sqlite:, postgres:// or postgresql://');
+  return { kind: 'sqlite', path: join(dataDir, 'axonflow.db') };
+}
+
+function decodeKey32(raw: string): Buffer {
+  if (/^[0-9a-fA-F]{64}$/.test(raw)) return Buffer.from(raw, 'hex');
+  return Buffer.from(raw, 'base64');
+}
+
+/** Development-only secrets, kept beside the database so restarts keep sessions, keys and licenses valid. */
+class DevSecretStore {
+  readonly path: string;
+  private values: Record<string, string>;
+  private dirty = false;
+  constructor(dataDir: string) {
+    this.path = join(dataDir, 'dev-secrets.json');
+    this.values = existsSync(this.path) ? JSON.parse(readFileSync(this.path, 'utf8')) : {};
+  }
+  get(name: string, make: () => string): string {
+    if (!this.values[name]) {
+      this.values[name] = make();
+      this.dirty = true;
+    }
+    return this.values[name];
+  }
+  save(): void {
+    if (!this.dirty) return;
+    mkdirSync(join(this.path, '..'), { recursive: true });
+    writeFileSync(this.path, JSON.stringify(this.values, null, 2) + '\n', { mode: 0o600 });
+    chmodSync(this.path, 0o600);
+  }
+}

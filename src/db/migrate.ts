@@ -1,0 +1,27 @@
+import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { DB } from './database.js';
+import * as m001 from './migrations/001_foundation.js';
+
+// Numbered, in code, never edited once landed: add a file and a line here.
+const migrations: Record<string, Migration> = {
+  '001_foundation': m001,
+};
+
+class InCodeProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations;
+  }
+}
+
+export async function migrateToLatest(db: DB): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new InCodeProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export async function pendingMigrations(db: DB): Promise<number> {
+  const migrator = new Migrator({ db, provider: new InCodeProvider() });
+  const all = await migrator.getMigrations();
+  return all.filter((m) => !m.executedAt).length;
+}

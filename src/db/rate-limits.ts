@@ -1,0 +1,20 @@
+import { sql } from 'kysely';
+import type { Executor } from './database.js';
+
+/**
+ * Adds delta to the counter of (key, window) and returns the new count, in one statement: the row lock
+ * (pg) or the single writer (SQLite) makes parallel callers see distinct counts.
+ */
+export async function bumpCounter(db: Executor, key: string, windowStart: number, delta: number): Promise<number> {
+  const row = await db
+    .insertInto('rate_limits')
+    .values({ key, window_start: windowStart, count: delta })
+    .onConflict((oc) => oc.columns(['key', 'window_start']).doUpdateSet({ count: sql`rate_limits.count + ${delta}` }))
+    .returning('count')
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export async function pruneCounters(db: Executor, before: number): Promise<void> {
+  await db.deleteFrom('rate_limits').where('window_start', '<', before).execute();
+}

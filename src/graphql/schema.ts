@@ -1,0 +1,20 @@
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { builder } from './builder.js';
+import './types/enums.js';
+import './types/organization.js';
+import './types/session.js';
+import './types/users.js';
+import './types/viewer.js';
+import './types/audit.js';
+
+let built: GraphQLSchema | null = null;
+
+/** Built once per process: schema building is start-up work, never request work. */
+export function getSchema(): GraphQLSchema {
+  built ??= builder.toSchema();
+  return built;
+}
+
+export function printedSchema(): string {
+  return printSchema(lexicographicSortSchema(getSchema())) + '\n';
+}

@@ -1,0 +1,101 @@
+import type { SessionPrincipal } from '../../auth/principal.js';
+import { SESSION_COOKIE } from '../../auth/credentials.js';
+import { builder } from '../builder.js';
+import { RoleEnum } from './enums.js';
+import { OrganizationRef } from './organization.js';
+
+export const SessionRef = builder.objectRef<SessionPrincipal>('Session').implement({
+  description: 'The portal session of the caller. The token itself is only ever in the cookie.',
+  fields: (t) => ({
+    orgId: t.exposeString('orgId'),
+    userId: t.exposeString('userId'),
+    email: t.exposeString('email', { nullable: true }),
+    name: t.exposeString('name'),
+    role: t.field({ type: RoleEnum, resolve: (s) => s.role }),
+    permissions: t.stringList({ resolve: (s) => [...s.permissions].sort() }),
+    expiresAt: t.field({ type: 'DateTime', resolve: (s) => s.expiresAt }),
+    organization: t.field({
+      type: OrganizationRef,
+      nullable: true,
+      resolve: (s, _a, ctx) => ctx.loaders.organization.load(s.orgId),
+    }),
+  }),
+});
+
+builder.queryField('session', (t) =>
+  t.field({
+    type: SessionRef,
+    authScopes: { session: true },
+    resolve: (_root, _args, ctx) => ctx.session(),
+  }),
+);
+
+const LoginInput = builder.inputType('LoginInput', {
+  fields: (t) => ({
+    orgId: t.string({ required: true }),
+    email: t.string({ required: false, description: 'A portal user of the org; omit to use the organization password.' }),
+    password: t.string({ required: true }),
+  }),
+});
+
+builder.mutationField('login', (t) =>
+  t.field({
+    type: SessionRef,
+    description: 'Opens a portal session: the token is set as the axonflow_session cookie, never returned.',
+    args: { input: t.arg({ type: LoginInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { token, principal } = await ctx.services.sessions.login(ctx.actor, input);
+      ctx.cookies.push({ name: SESSION_COOKIE, value: token, maxAgeSeconds: ctx.config.sessionAbsoluteSeconds });
+      return principal;
+    },
+  }),
+);
+
+builder.mutationField('logout', (t) =>
+  t.boolean({
+    authScopes: { session: true },
+    resolve: async (_root, _args, ctx) => {
+      await ctx.services.sessions.logout(ctx.actor, ctx.session());
+      ctx.cookies.push({ name: SESSION_COOKIE, value: '', maxAgeSeconds: 0 });
+      return true;
+    },
+  }),
+);
+
+builder.mutationField('changePassword', (t) =>
+  t.boolean({
+    description: "Changes the caller's password; the caller's other sessions end.",
+    authScopes: { session: true },
+    args: {
+      currentPassword: t.arg.string({ required: true }),
+      newPassword: t.arg.string({ required: true }),
+    },
+    resolve: async (_root, args, ctx) => {
+      await ctx.services.sessions.changePassword(ctx.actor, ctx.session(), args.currentPassword, args.newPassword);
+      return true;
+    },
+  }),
+);
+
+const SsoAvailability = builder
+  .objectRef<{ ssoEnabled: boolean; ssoProvider: string | null; enforceSso: boolean; ssoLoginUrl: string | null }>(
+    'SsoAvailability',
+  )
+  .implement({
+    fields: (t) => ({
+      ssoEnabled: t.exposeBoolean('ssoEnabled'),
+      ssoProvider: t.exposeString('ssoProvider', { nullable: true }),
+      enforceSso: t.exposeBoolean('enforceSso'),
+      ssoLoginUrl: t.exposeString('ssoLoginUrl', { nullable: true }),
+    }),
+  });
+
+builder.queryField('ssoAvailability', (t) =>
+  t.field({
+    type: SsoAvailability,
+    description: 'Public: whether an org offers SSO. An unknown org answers like one without SSO.',
+    args: { orgId: t.arg.string({ required: true }) },
+    // SSO configuration arrives with its own area; until then no organization offers it.
+    resolve: () => ({ ssoEnabled: false, ssoProvider: null, enforceSso: false, ssoLoginUrl: null }),
+  }),
+);

@@ -1,0 +1,61 @@
+import { serve } from '@hono/node-server';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { createRuntime } from './server.js';
+
+async function main(): Promise<void> {
+  let loaded;
+  try {
+    loaded = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const { config, notices } = loaded;
+  const logger = createLogger(config.logLevel);
+  for (const notice of notices) logger.warn(notice);
+
+  const runtime = await createRuntime(config, logger);
+  const server = serve({ fetch: runtime.app.fetch, port: config.port, hostname: config.host }, (info) => {
+    logger.info(
+      {
+        address: `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`,
+        database: runtime.database.dialect,
+        mode: config.deploymentMode,
+        environment: config.environment,
+      },
+      'listening',
+    );
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    // Readiness turns 503 first so the load balancer stops sending; in-flight requests then finish.
+    runtime.lifecycle.draining = true;
+    logger.info({ signal }, 'draining');
+    const force = setTimeout(() => {
+      logger.error('in-flight requests did not finish within 25 s; exiting');
+      process.exit(1);
+    }, 25_000);
+    force.unref();
+    server.close(async () => {
+      await runtime.close();
+      logger.info('stopped');
+      process.exit(0);
+    });
+    // Idle keep-alive sockets would hold close() open; active ones finish their request first.
+    (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

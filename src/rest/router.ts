@@ -1,0 +1,165 @@
+import type { Context as HonoContext, Hono } from 'hono';
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  GraphQLError,
+  execute,
+  parse,
+  validate,
+} from 'graphql';
+import type { Logger } from 'pino';
+import { authorizeScopes } from '../graphql/builder.js';
+import type { Context } from '../graphql/context.js';
+import { DomainError, InvalidInput, RateLimited, Unauthenticated, Forbidden } from '../services/errors.js';
+import { camelKeys } from './case.js';
+import { checkVariables } from './variables.js';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RestRequest {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** The JSON body with keys in camelCase; {} when the route takes none. */
+  body: Record<string, unknown>;
+  headers: Headers;
+}
+
+export interface RestResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec {
+  operation: string;
+  /** Path, query and body -> GraphQL variables. Throw InvalidInput for what GraphQL types cannot say. */
+  variables?: (req: RestRequest) => Record<string, unknown>;
+  respond: (data: any, req: RestRequest, ctx: Context) => RestResponse;
+}
+
+export interface Route extends RouteSpec {
+  method: Method;
+  path: string;
+}
+
+/** A row of the route table. */
+export function route(method: Method, path: string, spec: RouteSpec): Route {
+  return { method, path, ...spec };
+}
+
+interface CompiledRoute extends Route {
+  document: DocumentNode;
+  definition: OperationDefinitionNode;
+  /** The root fields' declared scopes where they are static, checked before the body is judged. */
+  scopes: unknown[];
+}
+
+/** Parses and validates every route's document once, at start: a broken row stops the server booting. */
+export function compileRoutes(schema: GraphQLSchema, routes: Route[]): CompiledRoute[] {
+  return routes.map((r) => {
+    const document = parse(r.operation);
+    const errors = validate(schema, document);
+    if (errors.length > 0) {
+      throw new Error(`route ${r.method} ${r.path}: ${errors.map((e) => e.message).join('; ')}`);
+    }
+    const definition = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+    if (!definition) throw new Error(`route ${r.method} ${r.path}: no operation`);
+    const root = definition.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
+    const scopes = definition.selectionSet.selections.flatMap((sel) =>
+      sel.kind === 'Field' ? [root?.getFields()[sel.name.value]?.extensions?.pothosOptions as { authScopes?: unknown } | undefined] : [],
+    ).map((o) => o?.authScopes);
+    return { ...r, document, definition, scopes };
+  });
+}
+
+export function errorBody(err: DomainError): { error: Record<string, unknown> } {
+  const error: Record<string, unknown> = { code: err.code, message: err.message };
+  if ((err instanceof Unauthenticated || err instanceof Forbidden) && err.requiredAuth.length > 0) {
+    error.required_auth = err.requiredAuth;
+  }
+  if (err instanceof InvalidInput && err.field) error.field = err.field;
+  return { error };
+}
+
+export function errorResponse(c: HonoContext, err: DomainError): Response {
+  if (err instanceof RateLimited) c.header('Retry-After', String(Math.max(1, err.retryAfterSeconds)));
+  return c.json(errorBody(err), err.status as 400);
+}
+
+/** The domain error behind a GraphQL result, preferring one a caller can act on. */
+function firstDomainError(result: ExecutionResult): DomainError | GraphQLError | null {
+  const errors = result.errors ?? [];
+  for (const e of errors) if (e.originalError instanceof DomainError) return e.originalError;
+  return errors[0] ?? null;
+}
+
+const BODY_METHODS = new Set<Method>(['POST', 'PUT', 'PATCH']);
+
+async function readJsonBody(c: HonoContext): Promise<Record<string, unknown>> {
+  const raw = new Uint8Array(await c.req.arrayBuffer());
+  if (raw.length === 0) return {};
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/([a-z0-9.+-]*\+)?json\b/i.test(type)) {
+    throw new InvalidInput('the body must be JSON, sent with Content-Type: application/json');
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    throw new InvalidInput('the body is not valid UTF-8');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new InvalidInput('the body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidInput('the body must be a JSON object');
+  }
+  return camelKeys(parsed) as Record<string, unknown>;
+}
+
+export function mountRoutes(
+  app: Hono<any>,
+  schema: GraphQLSchema,
+  routes: Route[],
+  contextOf: (c: HonoContext) => Context,
+  logger: Logger,
+): void {
+  for (const r of compileRoutes(schema, routes)) {
+    app.on(r.method, r.path, async (c) => {
+      const ctx = contextOf(c);
+      try {
+        let variables: Record<string, unknown>;
+        let req: RestRequest;
+        try {
+          const body = BODY_METHODS.has(r.method) ? await readJsonBody(c) : {};
+          req = { params: c.req.param() as Record<string, string>, query: new URL(c.req.url).searchParams, body, headers: c.req.raw.headers };
+          variables = r.variables ? r.variables(req) : {};
+          checkVariables(schema, r.definition, variables);
+        } catch (err) {
+          // Who may call the route is decided before what they sent is judged.
+          if (err instanceof InvalidInput) for (const s of r.scopes) await authorizeScopes(ctx, s);
+          throw err;
+        }
+        const result = (await execute({ schema, document: r.document, contextValue: ctx, variableValues: variables })) as ExecutionResult;
+        const failure = firstDomainError(result);
+        if (failure instanceof DomainError) return errorResponse(c, failure);
+        if (failure) {
+          logger.error({ req_id: ctx.request.id, err: failure.message, route: `${r.method} ${r.path}` }, 'route failed');
+          return c.json({ error: { code: 'INTERNAL', message: 'internal error; the request id is in X-Request-Id' } }, 500);
+        }
+        const out = r.respond(result.data, req, ctx);
+        for (const [k, v] of Object.entries(out.headers ?? {})) c.header(k, v);
+        if (out.body === undefined) return c.body(null, out.status as 204);
+        return c.json(out.body as object, out.status as 200);
+      } catch (err) {
+        if (err instanceof DomainError) return errorResponse(c, err);
+        throw err;
+      }
+    });
+  }
+}

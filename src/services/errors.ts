@@ -1,0 +1,64 @@
+/**
+ * Domain errors: services throw these, and each face (GraphQL, REST, SCIM) maps them once.
+ * Messages are written for the caller: they say what was wrong and, where it helps, what to do.
+ */
+export type AuthModel = 'portal_session' | 'admin_api_key' | 'scim_token' | 'api_key';
+
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  abstract readonly status: number;
+}
+
+export class InvalidInput extends DomainError {
+  readonly code = 'INVALID_INPUT';
+  readonly status = 400;
+  constructor(message: string, readonly field?: string) {
+    super(message);
+  }
+}
+
+export class NotFound extends DomainError {
+  readonly code = 'NOT_FOUND';
+  readonly status = 404;
+}
+
+export class Conflict extends DomainError {
+  readonly code = 'CONFLICT';
+  readonly status = 409;
+}
+
+export class Unauthenticated extends DomainError {
+  readonly code = 'UNAUTHENTICATED';
+  readonly status = 401;
+  constructor(message: string, readonly requiredAuth: AuthModel[] = []) {
+    super(message);
+  }
+}
+
+export class Forbidden extends DomainError {
+  readonly code: string = 'FORBIDDEN';
+  readonly status = 403;
+  constructor(message: string, readonly requiredAuth: AuthModel[] = []) {
+    super(message);
+  }
+}
+
+export class RateLimited extends DomainError {
+  readonly code = 'RATE_LIMITED';
+  readonly status = 429;
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(message);
+  }
+}
+
+export class ModuleNotEnabled extends Forbidden {
+  override readonly code = 'MODULE_NOT_ENABLED';
+  constructor(readonly module: string) {
+    super(`the ${module} module is not enabled for this organization`);
+  }
+}
+
+export class Unavailable extends DomainError {
+  readonly code = 'UNAVAILABLE';
+  readonly status = 503;
+}

@@ -1,0 +1,213 @@
+import { permissionsOf } from '../auth/permissions.js';
+import type { SessionPrincipal } from '../auth/principal.js';
+import { hashPassword, checkPasswordPolicy, verifyPassword } from '../auth/passwords.js';
+import { randomToken, sha256Hex } from '../auth/tokens.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { type DB, inTransaction } from '../db/database.js';
+import { findOrganization } from '../db/organizations.js';
+import {
+  deleteExpiredSessions,
+  deleteSession,
+  deleteUserSessions,
+  findSession,
+  insertSession,
+  touchSession,
+} from '../db/sessions.js';
+import { findLoginAccount, findPasswordHash, setPasswordHash, updateUserFields } from '../db/users.js';
+import type { Actor } from './actor.js';
+import type { AuditService } from './audit.js';
+import { Forbidden, InvalidInput, Unauthenticated } from './errors.js';
+import type { RateLimiter } from './rate-limits.js';
+
+export const LOGIN_LIMIT = 5;
+export const LOGIN_WINDOW_SECONDS = 60;
+// Touching last_seen_at on every request would make every read a write; a minute of slack is invisible
+// against idle timeouts measured in tens of minutes.
+const TOUCH_EVERY_MS = 60_000;
+const GENERIC_LOGIN_FAILURE = 'invalid organization, email or password';
+
+export interface LoginInput {
+  orgId: string;
+  email?: string | null;
+  password: string;
+}
+
+export interface LoginResult {
+  /** The cookie value. It leaves the service only towards Set-Cookie. */
+  token: string;
+  principal: SessionPrincipal;
+}
+
+export class SessionService {
+  constructor(
+    private readonly db: DB,
+    private readonly config: Config,
+    private readonly clock: Clock,
+    private readonly audit: AuditService,
+    private readonly limiter: RateLimiter,
+  ) {}
+
+  async login(actor: Actor, input: LoginInput): Promise<LoginResult> {
+    const orgId = input.orgId.trim();
+    const email = input.email?.trim() || null;
+    if (!orgId) throw new InvalidInput('org_id must not be empty', 'org_id');
+    if (input.password.length === 0) throw new InvalidInput('password must not be empty', 'password');
+    if (input.password.length > 1024 || orgId.length > 128 || (email?.length ?? 0) > 254) {
+      throw new Unauthenticated(GENERIC_LOGIN_FAILURE);
+    }
+    const reservation = await this.limiter.reserve(
+      [`login:ip:${actor.ip ?? 'unknown'}`, `login:org:${orgId.toLowerCase()}`],
+      LOGIN_LIMIT,
+      LOGIN_WINDOW_SECONDS,
+      'too many login attempts; wait a minute and try again',
+    );
+    // Every path verifies one argon2 hash (a dummy one when the account is unknown): same work, same time.
+    const org = await findOrganization(this.db, orgId);
+    const account = org ? await findLoginAccount(this.db, org.orgId, email) : null;
+    const passwordOk = await verifyPassword(account?.passwordHash ?? null, input.password);
+    const usable = account !== null && account.user.status === 'active' && passwordOk;
+    if (!usable || !org || !account) {
+      await this.audit.record(actor, {
+        action: 'auth.login_failed',
+        orgId: org?.orgId ?? null,
+        targetType: 'user',
+        targetId: account?.user.id,
+        outcome: 'failure',
+        details: { org_id: orgId.slice(0, 128), email: email?.slice(0, 254) ?? null },
+      });
+      throw new Unauthenticated(GENERIC_LOGIN_FAILURE, ['portal_session']);
+    }
+    // Past the password check, saying the org is suspended tells nothing to someone who could not log in.
+    if (org.status !== 'ACTIVE') {
+      await this.audit.record(actor, {
+        action: 'auth.login_failed',
+        orgId: org.orgId,
+        targetType: 'user',
+        targetId: account.user.id,
+        outcome: 'failure',
+        details: { reason: `organization ${org.status.toLowerCase()}` },
+      });
+      throw new Forbidden(`organization ${org.orgId} is ${org.status.toLowerCase()}; contact your administrator`);
+    }
+    await this.limiter.refund(reservation);
+
+    const token = randomToken();
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + this.config.sessionAbsoluteSeconds * 1000).toISOString();
+    const sessionId = sha256Hex(token);
+    const user = account.user;
+    await inTransaction(this.db, async (trx) => {
+      await insertSession(trx, {
+        id: sessionId,
+        orgId: org.orgId,
+        userId: user.id,
+        createdAt: now.toISOString(),
+        expiresAt,
+        ip: actor.ip,
+        userAgent: actor.userAgent?.slice(0, 256) ?? null,
+      });
+      await updateUserFields(trx, user.id, { lastLoginAt: now.toISOString() }, user.updatedAt);
+      await this.audit.append(trx, { ...actor, type: 'user', id: user.id, orgId: org.orgId }, {
+        action: 'auth.login',
+        orgId: org.orgId,
+        targetType: 'user',
+        targetId: user.id,
+        details: { method: email ? 'password' : 'organization_password' },
+      });
+    });
+    return {
+      token,
+      principal: {
+        kind: 'session',
+        sessionId,
+        orgId: org.orgId,
+        userId: user.id,
+        userKind: user.kind,
+        email: user.email || null,
+        name: user.name,
+        role: user.role,
+        permissions: permissionsOf(user.role),
+        expiresAt,
+      },
+    };
+  }
+
+  /** The principal behind a cookie, or a reason it is not one. Idle and absolute limits are checked here. */
+  async resolve(token: string): Promise<SessionPrincipal | { rejected: string }> {
+    if (token.length < 20 || token.length > 128) return { rejected: 'malformed session cookie' };
+    const id = sha256Hex(token);
+    const s = await findSession(this.db, id);
+    if (!s) return { rejected: 'the session has ended or never existed; log in again' };
+    const now = this.clock.now();
+    const idleEnds = new Date(s.lastSeenAt).getTime() + this.config.sessionIdleSeconds * 1000;
+    if (now.getTime() >= new Date(s.expiresAt).getTime() || now.getTime() >= idleEnds) {
+      await deleteSession(this.db, id);
+      return { rejected: 'the session has expired; log in again' };
+    }
+    if (s.user.status !== 'active' || s.orgStatus !== 'ACTIVE') {
+      await deleteSession(this.db, id);
+      return { rejected: 'the account or organization is no longer active' };
+    }
+    if (now.getTime() - new Date(s.lastSeenAt).getTime() >= TOUCH_EVERY_MS) {
+      await touchSession(this.db, id, now.toISOString());
+    }
+    return {
+      kind: 'session',
+      sessionId: id,
+      orgId: s.orgId,
+      userId: s.userId,
+      userKind: s.user.kind,
+      email: s.user.email || null,
+      name: s.user.name,
+      role: s.user.role,
+      permissions: permissionsOf(s.user.role),
+      expiresAt: s.expiresAt,
+    };
+  }
+
+  async logout(actor: Actor, principal: SessionPrincipal): Promise<void> {
+    await inTransaction(this.db, async (trx) => {
+      await deleteSession(trx, principal.sessionId);
+      await this.audit.append(trx, actor, {
+        action: 'auth.logout',
+        orgId: principal.orgId,
+        targetType: 'user',
+        targetId: principal.userId,
+      });
+    });
+  }
+
+  /** Changes the caller's own password; every other session of theirs ends, this one stays. */
+  async changePassword(actor: Actor, principal: SessionPrincipal, current: string, next: string): Promise<void> {
+    checkPasswordPolicy(next, 'new_password');
+    const stored = await findPasswordHash(this.db, principal.userId);
+    if (!(await verifyPassword(stored, current))) {
+      await this.audit.record(actor, {
+        action: 'auth.password_change_failed',
+        orgId: principal.orgId,
+        targetType: 'user',
+        targetId: principal.userId,
+        outcome: 'failure',
+      });
+      throw new InvalidInput('current_password is not correct', 'current_password');
+    }
+    if (current === next) throw new InvalidInput('new_password must differ from the current one', 'new_password');
+    const hash = await hashPassword(next);
+    await inTransaction(this.db, async (trx) => {
+      await setPasswordHash(trx, principal.userId, hash, this.clock.now().toISOString());
+      const ended = await deleteUserSessions(trx, principal.userId, principal.sessionId);
+      await this.audit.append(trx, actor, {
+        action: 'auth.password_changed',
+        orgId: principal.orgId,
+        targetType: 'user',
+        targetId: principal.userId,
+        details: { other_sessions_ended: ended },
+      });
+    });
+  }
+
+  pruneExpired(): Promise<number> {
+    return deleteExpiredSessions(this.db, this.clock.now().toISOString());
+  }
+}

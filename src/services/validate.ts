@@ -1,0 +1,45 @@
+import { InvalidInput } from './errors.js';
+
+// Rules that GraphQL types cannot say (lengths, formats, ranges). Each failure names the field in
+// snake_case, as REST callers send it; GraphQL callers see the same words.
+
+export function text(field: string, value: string, opts: { min?: number; max: number }): string {
+  const v = value.trim();
+  const min = opts.min ?? 1;
+  if (v.length < min) throw new InvalidInput(min === 1 ? `${field} must not be empty` : `${field} must be at least ${min} characters`, field);
+  if (v.length > opts.max) throw new InvalidInput(`${field} must be at most ${opts.max} characters`, field);
+  if (/[\u0000-\u001f\u007f]/.test(v)) throw new InvalidInput(`${field} must not contain control characters`, field);
+  return v;
+}
+
+export function optionalText(field: string, value: string | null | undefined, max: number): string | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  return text(field, value, { max });
+}
+
+// Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is the mail server's call.
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+
+export function email(field: string, value: string): string {
+  const v = text(field, value, { max: 254 });
+  if (!EMAIL.test(v)) throw new InvalidInput(`${field} is not an email address`, field);
+  return v;
+}
+
+export function integer(field: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidInput(`${field} must be a whole number from ${min} to ${max}`, field);
+  }
+  return value;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** YYYY-MM-DD or a full ISO timestamp, returned as an ISO timestamp (a bare date means midnight UTC). */
+export function dateOrTimestamp(field: string, value: string): string {
+  const d = new Date(DATE.test(value) ? `${value}T00:00:00.000Z` : value);
+  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    throw new InvalidInput(`${field} must be a date (YYYY-MM-DD) or an ISO-8601 timestamp`, field);
+  }
+  return d.toISOString();
+}
