@@ -1,10 +1,18 @@
 import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { DB } from './database.js';
 import * as m001 from './migrations/001_foundation.js';
+import * as m002 from './migrations/002_api_keys.js';
+import * as m003 from './migrations/003_licenses.js';
+import * as m004 from './migrations/004_nodes.js';
+import * as m005 from './migrations/005_usage.js';
 
 // Numbered, in code, never edited once landed: add a file and a line here.
 const migrations: Record<string, Migration> = {
   '001_foundation': m001,
+  '002_api_keys': m002,
+  '003_licenses': m003,
+  '004_nodes': m004,
+  '005_usage': m005,
 };
 
 class InCodeProvider implements MigrationProvider {

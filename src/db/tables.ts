@@ -1,4 +1,8 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ApiKeyTables } from './tables/api-keys.js';
+import type { LicenseTables } from './tables/licenses.js';
+import type { NodeTables } from './tables/nodes.js';
+import type { UsageTables } from './tables/usage.js';
 
 /**
  * Row types, as stored: timestamps are ISO-8601 UTC text, booleans 0/1 integers, JSON text.
@@ -76,7 +80,8 @@ export interface RateLimitsTable {
   count: number;
 }
 
-export interface Tables {
+/** Every table: the foundation's here, each later area's in tables/<area>.ts. */
+export interface Tables extends ApiKeyTables, LicenseTables, NodeTables, UsageTables {
   organizations: OrganizationsTable;
   users: UsersTable;
   sessions: SessionsTable;

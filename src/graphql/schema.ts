@@ -6,6 +6,10 @@ import './types/session.js';
 import './types/users.js';
 import './types/viewer.js';
 import './types/audit.js';
+import './types/api-keys.js';
+import './types/licenses.js';
+import './types/nodes.js';
+import './types/usage.js';
 
 let built: GraphQLSchema | null = null;
 

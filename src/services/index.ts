@@ -1,7 +1,12 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
+import { ApiKeyService } from './api-keys.js';
 import { AuditService } from './audit.js';
+import type { ServiceDeps } from './deps.js';
+import { LicenseService } from './licenses.js';
+import { NodeService } from './nodes.js';
+import { UsageService } from './usage.js';
 import { OrganizationService } from './organizations.js';
 import { RateLimiter } from './rate-limits.js';
 import { SessionService } from './sessions.js';
@@ -13,16 +18,26 @@ export interface Services {
   users: UserService;
   sessions: SessionService;
   rateLimiter: RateLimiter;
+  apiKeys: ApiKeyService;
+  licenses: LicenseService;
+  nodes: NodeService;
+  usage: UsageService;
 }
 
 export function createServices(database: Database, config: Config, clock: Clock): Services {
   const { db } = database;
   const audit = new AuditService(db, clock);
   const rateLimiter = new RateLimiter(db, clock);
+  const organizations = new OrganizationService(db, clock, audit);
+  const deps: ServiceDeps = { db, dialect: database.dialect, config, clock, audit, organizations };
   return {
     audit,
     rateLimiter,
-    organizations: new OrganizationService(db, clock, audit),
+    organizations,
+    apiKeys: new ApiKeyService(deps),
+    licenses: new LicenseService(deps),
+    nodes: new NodeService(deps),
+    usage: new UsageService(deps),
     users: new UserService(db, clock, audit),
     sessions: new SessionService(db, config, clock, audit, rateLimiter),
   };

@@ -1,6 +1,19 @@
 import type { Route } from '../router.js';
 import { adminRoutes } from './admin.js';
 import { authRoutes } from './auth.js';
+import { deploymentRoutes } from './deployment.js';
+import { keyRoutes } from './keys.js';
+import { licenseRoutes } from './licenses.js';
+import { nodeRoutes } from './nodes.js';
+import { usageRoutes } from './usage.js';
 
 /** The route table: every documented REST path, one row each. */
-export const routes: Route[] = [...authRoutes, ...adminRoutes];
+export const routes: Route[] = [
+  ...authRoutes,
+  ...adminRoutes,
+  ...keyRoutes,
+  ...licenseRoutes,
+  ...nodeRoutes,
+  ...usageRoutes,
+  ...deploymentRoutes,
+];

@@ -1,0 +1,5 @@
+import type { ServiceDeps } from './deps.js';
+
+export class NodeService {
+  constructor(private readonly deps: ServiceDeps) {}
+}

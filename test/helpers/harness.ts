@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { ManualClock } from '../../src/clock.js';
+import type { Config, DatabaseConfig } from '../../src/config.js';
+import { generateSigningKeyPem } from '../../src/licenses/license-format.js';
+import { createLogger } from '../../src/logger.js';
+import { type Runtime, createRuntime } from '../../src/server.js';
+
+export const ADMIN_KEY = 'adm_test_key_0123456789abcdef';
+const signingKey = generateSigningKeyPem();
+
+/** The suite runs on PostgreSQL when DATABASE_URL points at one, else on a fresh SQLite file. */
+export function databaseKind(): 'sqlite' | 'postgres' {
+  return /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '') ? 'postgres' : 'sqlite';
+}
+
+async function freshDatabase(): Promise<{ config: DatabaseConfig; drop: () => Promise<void> }> {
+  if (databaseKind() === 'postgres') {
+    const url = process.env.DATABASE_URL!;
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`create schema ${schema}`);
+    await client.end();
+    return {
+      config: { kind: 'postgres', url, schema },
+      drop: async () => {
+        const c = new pg.Client({ connectionString: url });
+        await c.connect();
+        await c.query(`drop schema ${schema} cascade`);
+        await c.end();
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'axon-test-'));
+  return { config: { kind: 'sqlite', path: join(dir, 'test.db') }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function testConfig(database: DatabaseConfig, overrides: Partial<Config> = {}): Config {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    database,
+    dataDir: tmpdir(),
+    adminApiKey: ADMIN_KEY,
+    deploymentMode: 'saas',
+    environment: 'development',
+    publicUrl: null,
+    trustProxyHops: 1,
+    sessionIdleSeconds: 1800,
+    sessionAbsoluteSeconds: 86400,
+    logLevel: 'silent',
+    encryptionKey: randomBytes(32),
+    licenseSigningKeyPem: signingKey,
+    ...overrides,
+  };
+}
+
+export interface ApiResult {
+  status: number;
+  body: any;
+  headers: Headers;
+  /** The axonflow_session value set by this response, '' when cleared, undefined when untouched. */
+  sessionCookie: string | undefined;
+}
+
+export interface CallOptions {
+  body?: unknown;
+  rawBody?: string | Uint8Array;
+  cookie?: string;
+  headers?: Record<string, string>;
+  ip?: string;
+}
+
+export class Harness {
+  private constructor(
+    readonly runtime: Runtime,
+    readonly clock: ManualClock,
+    readonly config: Config,
+    private readonly drop: () => Promise<void>,
+  ) {}
+
+  static async start(overrides: Partial<Config> = {}, clock = new ManualClock('2026-06-01T12:00:00.000Z')): Promise<Harness> {
+    const db = await freshDatabase();
+    const config = testConfig(db.config, overrides);
+    const runtime = await createRuntime(config, createLogger('silent'), clock);
+    return new Harness(runtime, clock, config, db.drop);
+  }
+
+  async call(method: string, path: string, opts: CallOptions = {}): Promise<ApiResult> {
+    const headers: Record<string, string> = { 'x-forwarded-for': opts.ip ?? '198.51.100.7', ...opts.headers };
+    if (opts.cookie !== undefined) headers.cookie = `axonflow_session=${opts.cookie}`;
+    let body: string | Uint8Array | undefined;
+    if (opts.rawBody !== undefined) body = opts.rawBody;
+    else if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await this.runtime.app.request(path, { method, headers, body: body as BodyInit | undefined });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('axonflow_session='));
+    return {
+      status: res.status,
+      body: parsed,
+      headers: res.headers,
+      sessionCookie: setCookie === undefined ? undefined : setCookie.slice('axonflow_session='.length).split(';')[0],
+    };
+  }
+
+  admin(method: string, path: string, body?: unknown): Promise<ApiResult> {
+    return this.call(method, path, { body, headers: { 'x-admin-api-key': ADMIN_KEY } });
+  }
+
+  async graphql(query: string, variables: Record<string, unknown> = {}, opts: CallOptions = {}): Promise<any> {
+    const r = await this.call('POST', '/graphql', { ...opts, body: { query, variables } });
+    return r.body;
+  }
+
+  async createOrg(orgId: string, extra: Record<string, unknown> = {}): Promise<ApiResult> {
+    const r = await this.admin('POST', '/api/v1/admin/organizations', {
+      org_id: orgId,
+      name: `${orgId} Inc`,
+      password: `${orgId}-password-1`,
+      ...extra,
+    });
+    if (r.status !== 201) throw new Error(`createOrg ${orgId}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r;
+  }
+
+  /** Logs in (org password unless email given) from a fresh IP each time, and returns the cookie value. */
+  async login(orgId: string, password = `${orgId}-password-1`, email?: string): Promise<string> {
+    const r = await this.call('POST', '/api/v1/auth/login', {
+      body: { org_id: orgId, password, ...(email ? { email } : {}) },
+      ip: `203.0.113.${Math.floor(Math.random() * 250) + 1}`,
+    });
+    if (r.status !== 200 || !r.sessionCookie) throw new Error(`login ${orgId}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.sessionCookie;
+  }
+
+  /** Adds a portal user with a role through GraphQL as the org account, and returns their cookie. */
+  async userSession(orgId: string, role: string, ownerCookie?: string): Promise<{ cookie: string; userId: string; email: string }> {
+    const owner = ownerCookie ?? (await this.login(orgId));
+    const email = `${role}-${randomBytes(3).toString('hex')}@${orgId}.example.com`;
+    const res = await this.graphql(
+      `mutation($input: AddUserInput!) { addUser(input: $input) { user { id } initialPassword } }`,
+      { input: { email, name: `${role} user`, role } },
+      { cookie: owner },
+    );
+    if (!res.data?.addUser) throw new Error(`addUser: ${JSON.stringify(res.errors)}`);
+    const cookie = await this.login(orgId, res.data.addUser.initialPassword, email);
+    return { cookie, userId: res.data.addUser.user.id, email };
+  }
+
+  async close(): Promise<void> {
+    await this.runtime.close();
+    await this.drop();
+  }
+}
