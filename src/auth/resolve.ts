@@ -38,7 +38,10 @@ export async function resolveAuth(
     }
     case 'scim_token':
       return anonymous('SCIM tokens are not enabled on this deployment yet');
-    case 'api_key':
-      return anonymous('runtime API keys are not enabled on this deployment yet');
+    case 'api_key': {
+      const result = await services.apiKeys.verify(presented.secret);
+      if ('rejected' in result) return anonymous(result.rejected);
+      return { ...anonymous(null), principal: result };
+    }
   }
 }

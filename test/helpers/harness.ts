@@ -160,6 +160,16 @@ export class Harness {
     return { cookie, userId: res.data.addUser.user.id, email };
   }
 
+  /** Creates a runtime API key through REST as the org account, and returns the secret. */
+  async apiKey(orgId: string, scopes: string[], cookie?: string): Promise<{ key: string; id: string }> {
+    const r = await this.call('POST', '/api/v1/keys', {
+      cookie: cookie ?? (await this.login(orgId)),
+      body: { name: `key for ${scopes.join(' ')}`, scopes },
+    });
+    if (r.status !== 201) throw new Error(`apiKey: ${r.status} ${JSON.stringify(r.body)}`);
+    return { key: r.body.key, id: r.body.id };
+  }
+
   async close(): Promise<void> {
     await this.runtime.close();
     await this.drop();
