@@ -9,7 +9,7 @@ import { GraphQLError, NoSchemaIntrospectionCustomRule, type GraphQLSchema } fro
 import { type Plugin, createYoga } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { DomainError, Forbidden, RateLimited, Unauthenticated } from '../services/errors.js';
+import { DomainError, Forbidden, InvalidInput, RateLimited, Unauthenticated } from '../services/errors.js';
 import type { Context } from './context.js';
 
 export const GRAPHQL_LIMITS = { depth: 10, aliases: 15, tokens: 2000, directives: 10, cost: 5000 } as const;
@@ -24,6 +24,10 @@ export function toGraphQLError(error: unknown, logger: Logger): Error {
       extensions.requiredAuth = original.requiredAuth;
     }
     if (original instanceof RateLimited) extensions.retryAfter = original.retryAfterSeconds;
+    if (original instanceof InvalidInput) {
+      if (original.field) extensions.field = original.field;
+      if (original.details) extensions.details = original.details;
+    }
     return new GraphQLError(original.message, { nodes: gql?.nodes, path: gql?.path, extensions });
   }
   // Parse and validation errors carry no original error and are the caller's to read.

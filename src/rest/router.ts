@@ -80,6 +80,7 @@ export function errorBody(err: DomainError): { error: Record<string, unknown> } 
     error.required_auth = err.requiredAuth;
   }
   if (err instanceof InvalidInput && err.field) error.field = err.field;
+  if (err instanceof InvalidInput && err.details) error.details = err.details;
   return { error };
 }
 

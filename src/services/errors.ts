@@ -12,7 +12,12 @@ export abstract class DomainError extends Error {
 export class InvalidInput extends DomainError {
   readonly code = 'INVALID_INPUT';
   readonly status = 400;
-  constructor(message: string, readonly field?: string) {
+  /** Per-item problems of a batch, e.g. [{index, field, message}]. */
+  constructor(
+    message: string,
+    readonly field?: string,
+    readonly details?: Record<string, unknown>[],
+  ) {
     super(message);
   }
 }
