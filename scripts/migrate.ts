@@ -5,7 +5,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 try {
   const { config } = loadConfig();
   const database = createDatabase(config.database);
-  const applied = await migrateToLatest(database.db);
+  const applied = await migrateToLatest(database);
   process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'already up to date\n');
   await database.close();
 } catch (err) {

@@ -20,7 +20,7 @@ export interface Runtime {
 export async function createRuntime(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Runtime> {
   const database = createDatabase(config.database);
   const lifecycle: Lifecycle = { migrated: false, draining: false };
-  const applied = await migrateToLatest(database.db);
+  const applied = await migrateToLatest(database);
   lifecycle.migrated = true;
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   await warmPasswordHasher();

@@ -14,6 +14,8 @@ export type Executor = DB | Trx;
 export interface Database {
   db: DB;
   dialect: 'sqlite' | 'postgres';
+  /** The PostgreSQL schema when one was chosen (test runs); migrations keep their bookkeeping there. */
+  schema?: string;
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -49,6 +51,7 @@ export function createDatabase(config: DatabaseConfig): Database {
   return {
     db,
     dialect: 'postgres',
+    schema: config.schema,
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -1,5 +1,5 @@
 import { type Migration, type MigrationProvider, Migrator } from 'kysely';
-import type { DB } from './database.js';
+import type { Database } from './database.js';
 import * as m001 from './migrations/001_foundation.js';
 import * as m002 from './migrations/002_api_keys.js';
 import * as m003 from './migrations/003_licenses.js';
@@ -21,15 +21,23 @@ class InCodeProvider implements MigrationProvider {
   }
 }
 
-export async function migrateToLatest(db: DB): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new InCodeProvider() });
-  const { error, results } = await migrator.migrateToLatest();
+function migrator(database: Database): Migrator {
+  // Kysely looks for its bookkeeping tables by schema; name it when runs share a database.
+  return new Migrator({
+    db: database.db,
+    provider: new InCodeProvider(),
+    ...(database.schema ? { migrationTableSchema: database.schema } : {}),
+  });
+}
+
+export async function migrateToLatest(database: Database): Promise<string[]> {
+  const m = migrator(database);
+  const { error, results } = await m.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-export async function pendingMigrations(db: DB): Promise<number> {
-  const migrator = new Migrator({ db, provider: new InCodeProvider() });
-  const all = await migrator.getMigrations();
+export async function pendingMigrations(database: Database): Promise<number> {
+  const all = await migrator(database).getMigrations();
   return all.filter((m) => !m.executedAt).length;
 }

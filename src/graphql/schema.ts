@@ -10,6 +10,7 @@ import './types/api-keys.js';
 import './types/licenses.js';
 import './types/nodes.js';
 import './types/usage.js';
+import './types/deployment.js';
 
 let built: GraphQLSchema | null = null;
 

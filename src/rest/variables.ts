@@ -69,7 +69,7 @@ export function checkVariables(
       continue;
     }
     coerceInputValue(value, type, (path, _invalid, error) => {
-      const steps = path.slice(1);
+      const steps = path;
       const field = [...prefix, ...steps.map((s) => (typeof s === 'number' ? `[${s}]` : toSnake(s)))].join('.').replace(/\.\[/g, '[');
       const unknown = /^Field "([^"]+)" is not defined by type/.exec(error.message);
       if (unknown) {

@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Harness } from '../helpers/harness.js';
+
+describe('portal login', () => {
+  let h: Harness;
+  before(async () => {
+    h = await Harness.start();
+    await h.createOrg('acme', { contact_email: 'ops@acme.example.com' });
+    await h.createOrg('globex');
+  });
+  after(() => h.close());
+
+  it('logs in with the organization password and sets a safe cookie, never a token in the body', async () => {
+    const r = await h.call('POST', '/api/v1/auth/login', { body: { org_id: 'acme', password: 'acme-password-1' }, ip: '192.0.2.1' });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.org_id, 'acme');
+    assert.equal(r.body.email, 'ops@acme.example.com');
+    assert.equal(r.body.name, 'acme Inc');
+    assert.ok(Date.parse(r.body.expires_at) > h.clock.now().getTime());
+    const cookie = r.headers.getSetCookie().find((c) => c.startsWith('axonflow_session='))!;
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Lax/);
+    assert.match(cookie, /Path=\//);
+    assert.doesNotMatch(cookie, /Secure/, 'plain http in tests: no Secure flag');
+    assert.ok(r.sessionCookie!.length >= 43, 'at least 256 bits of token');
+    assert.ok(!JSON.stringify(r.body).includes(r.sessionCookie!));
+  });
+
+  it('marks the cookie Secure behind an https proxy', async () => {
+    const r = await h.call('POST', '/api/v1/auth/login', {
+      body: { org_id: 'acme', password: 'acme-password-1' },
+      headers: { 'x-forwarded-proto': 'https' },
+      ip: '192.0.2.2',
+    });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.getSetCookie().join(';'), /Secure/);
+  });
+
+  it('gives one generic answer for unknown org, unknown user and wrong password', async () => {
+    const attempts = [
+      { org_id: 'nope', password: 'whatever-123' },
+      { org_id: 'acme', password: 'wrong-password-1' },
+      { org_id: 'acme', email: 'ghost@acme.example.com', password: 'acme-password-1' },
+    ];
+    const answers = [];
+    for (const [i, body] of attempts.entries()) {
+      const r = await h.call('POST', '/api/v1/auth/login', { body, ip: `192.0.2.${10 + i}` });
+      answers.push({ status: r.status, body: r.body, cookie: r.sessionCookie });
+    }
+    assert.equal(answers[0].status, 401);
+    assert.deepEqual(answers[1], answers[0]);
+    assert.deepEqual(answers[2], answers[0]);
+    assert.equal(answers[0].cookie, undefined);
+    assert.equal(answers[0].body.error.message, 'invalid organization, email or password');
+  });
+
+  it('takes similar time for an unknown org and a wrong password (one hash check either way)', async () => {
+    const time = async (body: object, ip: string) => {
+      const t = performance.now();
+      await h.call('POST', '/api/v1/auth/login', { body, ip });
+      return performance.now() - t;
+    };
+    const unknown: number[] = [];
+    const wrong: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      unknown.push(await time({ org_id: `ghost-${i}`, password: 'whatever-123' }, `192.0.2.${30 + i}`));
+      wrong.push(await time({ org_id: 'globex', password: `wrong-pass-${i}` }, `192.0.2.${40 + i}`));
+    }
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    // The unknown path must not be a fast path: it verifies a dummy hash of the same cost.
+    assert.ok(median(unknown) > median(wrong) * 0.5, `unknown ${median(unknown)} ms vs wrong ${median(wrong)} ms`);
+  });
+
+  it('records failed and successful logins in the audit trail without the password', async () => {
+    const r = await h.admin('GET', '/api/v1/admin/audit?org_id=acme&action=auth.login_failed');
+    assert.equal(r.status, 200);
+    assert.ok(r.body.events.length >= 1);
+    assert.ok(!JSON.stringify(r.body).includes('wrong-password-1'));
+    const ok = await h.admin('GET', '/api/v1/admin/audit?org_id=acme&action=auth.login');
+    assert.ok(ok.body.events.length >= 1);
+  });
+
+  it('refuses bad login bodies with 400 naming the field', async () => {
+    const cases: [unknown, string][] = [
+      [{ password: 'x-password-1' }, 'org_id'],
+      [{ org_id: 'acme' }, 'password'],
+      [{ org_id: 5, password: 'x-password-1' }, 'org_id'],
+      [{ org_id: 'acme', password: 'x-password-1', remember: true }, 'remember'],
+    ];
+    for (const [body, field] of cases) {
+      const r = await h.call('POST', '/api/v1/auth/login', { body, ip: '192.0.2.60' });
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.equal(r.body.error.code, 'INVALID_INPUT');
+      assert.equal(r.body.error.field, field);
+    }
+  });
+
+  it('limits attempts per client IP: the 6th in a minute is 429 with Retry-After', async () => {
+    const statuses = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await h.call('POST', '/api/v1/auth/login', { body: { org_id: `ip-probe-${i}`, password: 'wrong-pass-1' }, ip: '192.0.2.99' });
+      statuses.push(r.status);
+      if (r.status === 429) {
+        const retry = Number(r.headers.get('retry-after'));
+        assert.ok(retry >= 1 && retry <= 60, `Retry-After ${retry}`);
+      }
+    }
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429]);
+    h.clock.advance(61_000);
+    const later = await h.call('POST', '/api/v1/auth/login', { body: { org_id: 'acme', password: 'acme-password-1' }, ip: '192.0.2.99' });
+    assert.equal(later.status, 200, 'the window passes');
+  });
+
+  it('holds the per-org limit under 20 parallel attempts from different IPs', async () => {
+    await h.createOrg('racer');
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        h.call('POST', '/api/v1/auth/login', { body: { org_id: 'racer', password: 'wrong-pass-1' }, ip: `198.18.0.${i + 1}` }),
+      ),
+    );
+    const failures = results.filter((r) => r.status === 401).length;
+    const limited = results.filter((r) => r.status === 429).length;
+    assert.equal(failures, 5, `exactly five attempts got through: ${results.map((r) => r.status).join(',')}`);
+    assert.equal(limited, 15);
+    // Even the right password waits for the window now.
+    const right = await h.call('POST', '/api/v1/auth/login', { body: { org_id: 'racer', password: 'racer-password-1' }, ip: '198.18.1.1' });
+    assert.equal(right.status, 429);
+  });
+
+  it('does not count successful logins against the limit', async () => {
+    await h.createOrg('busy');
+    for (let i = 0; i < 8; i++) {
+      const r = await h.call('POST', '/api/v1/auth/login', { body: { org_id: 'busy', password: 'busy-password-1' }, ip: '198.18.2.1' });
+      assert.equal(r.status, 200, `login ${i + 1}`);
+    }
+  });
+
+  it('uses X-Forwarded-For only through the trusted hops', async () => {
+    // One trusted hop: the last XFF entry is the client; entries before it are the client's own claims.
+    for (let i = 0; i < 5; i++) {
+      await h.call('POST', '/api/v1/auth/login', {
+        body: { org_id: `spoof-${i}`, password: 'wrong-pass-1' },
+        headers: { 'x-forwarded-for': `10.9.9.${i}, 198.18.3.3` },
+      });
+    }
+    const r = await h.call('POST', '/api/v1/auth/login', {
+      body: { org_id: 'spoof-x', password: 'wrong-pass-1' },
+      headers: { 'x-forwarded-for': '10.9.9.200, 198.18.3.3' },
+    });
+    assert.equal(r.status, 429, 'rotating the spoofable part does not reset the limit');
+  });
+
+  it('logs in a portal user by email, case-insensitively', async () => {
+    const owner = await h.login('acme');
+    const added = await h.graphql(
+      'mutation($i: AddUserInput!) { addUser(input: $i) { initialPassword user { id email } } }',
+      { i: { email: 'Dev@Acme.example.com', name: 'Dev', role: 'developer' } },
+      { cookie: owner },
+    );
+    const password = added.data.addUser.initialPassword;
+    const r = await h.call('POST', '/api/v1/auth/login', {
+      body: { org_id: 'acme', email: 'dev@acme.example.com', password },
+      ip: '192.0.2.120',
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.role, 'developer');
+    const s = await h.call('GET', '/api/v1/auth/session', { cookie: r.sessionCookie });
+    assert.equal(s.body.email, 'Dev@Acme.example.com');
+    assert.ok(s.body.permissions.includes('keys:manage'));
+    assert.ok(!s.body.permissions.includes('users:manage'));
+  });
+
+  it('answers SSO availability like an org without SSO, for known and unknown orgs alike', async () => {
+    const known = await h.call('GET', '/api/v1/auth/sso/availability?org_id=acme');
+    const unknown = await h.call('GET', '/api/v1/auth/sso/availability?org_id=nobody');
+    assert.equal(known.status, 200);
+    assert.deepEqual(known.body, { sso_enabled: false, sso_provider: null, enforce_sso: false, sso_login_url: null });
+    assert.deepEqual(unknown.body, known.body);
+    const missing = await h.call('GET', '/api/v1/auth/sso/availability');
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.error.field, 'org_id');
+  });
+});

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, missingAdminKeyAllowed } from '../src/config.js';
+import { generateSigningKeyPem } from '../src/licenses/license-format.js';
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'axon-config-'));
+const problems = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+  assert.fail('expected a ConfigError');
+};
+
+describe('configuration', () => {
+  it('production refuses to start without its secrets, naming each one', () => {
+    const p = problems({ ENVIRONMENT: 'production', DATA_DIR: dataDir() });
+    assert.ok(p.some((x) => x.includes('ADMIN_API_KEY') && x.includes('saas')), p.join('\n'));
+    assert.ok(p.some((x) => x.startsWith('ENCRYPTION_KEY is required')), p.join('\n'));
+    assert.ok(p.some((x) => x.startsWith('LICENSE_SIGNING_KEY is required')), p.join('\n'));
+  });
+
+  it('production enterprise mode does not need the admin key, but still needs the others', () => {
+    const p = problems({ ENVIRONMENT: 'production', DEPLOYMENT_MODE: 'enterprise', DATA_DIR: dataDir() });
+    assert.ok(!p.some((x) => x.includes('ADMIN_API_KEY')));
+    assert.ok(p.some((x) => x.includes('ENCRYPTION_KEY')));
+  });
+
+  it('production starts when every secret is given, and writes nothing to disk', () => {
+    const dir = dataDir();
+    const { config, notices } = loadConfig({
+      ENVIRONMENT: 'production',
+      DATA_DIR: dir,
+      ADMIN_API_KEY: 'a'.repeat(32),
+      ENCRYPTION_KEY: 'ab'.repeat(32),
+      LICENSE_SIGNING_KEY: Buffer.from(generateSigningKeyPem()).toString('base64'),
+    });
+    assert.equal(config.adminApiKey, 'a'.repeat(32));
+    assert.equal(config.encryptionKey.length, 32);
+    assert.deepEqual(notices, []);
+    assert.throws(() => statSync(join(dir, 'dev-secrets.json')));
+  });
+
+  it('development makes random secrets once, keeps them private, and says where', () => {
+    const dir = dataDir();
+    const first = loadConfig({ DATA_DIR: dir });
+    const second = loadConfig({ DATA_DIR: dir });
+    assert.match(first.config.adminApiKey!, /^adm_/);
+    assert.equal(second.config.adminApiKey, first.config.adminApiKey);
+    assert.deepEqual(second.config.encryptionKey, first.config.encryptionKey);
+    assert.ok(first.notices.some((n) => n.includes('ADMIN_API_KEY') && n.includes(join(dir, 'dev-secrets.json'))));
+    assert.equal(statSync(join(dir, 'dev-secrets.json')).mode & 0o777, 0o600);
+    const other = loadConfig({ DATA_DIR: dataDir() });
+    assert.notEqual(other.config.adminApiKey, first.config.adminApiKey);
+    assert.ok(!readFileSync(join(dir, 'dev-secrets.json'), 'utf8').includes('undefined'));
+  });
+
+  it('names every bad variable in one error', () => {
+    const p = problems({
+      DATA_DIR: dataDir(),
+      PORT: 'eighty',
+      DEPLOYMENT_MODE: 'cloud',
+      DATABASE_URL: 'mysql://x',
+      TRUST_PROXY_HOPS: '-1',
+      SESSION_IDLE_TIMEOUT_SECONDS: '999999',
+      PUBLIC_URL: 'not a url',
+      ADMIN_API_KEY: 'short',
+    });
+    for (const name of ['PORT', 'DEPLOYMENT_MODE', 'DATABASE_URL', 'TRUST_PROXY_HOPS', 'SESSION_IDLE_TIMEOUT_SECONDS', 'PUBLIC_URL', 'ADMIN_API_KEY']) {
+      assert.ok(p.some((x) => x.startsWith(name)), `${name} missing from:\n${p.join('\n')}`);
+    }
+  });
+
+  it('reads DATABASE_URL into the three database choices', () => {
+    const dir = dataDir();
+    assert.deepEqual(loadConfig({ DATA_DIR: dir }).config.database, { kind: 'sqlite', path: join(dir, 'axonflow.db') });
+    assert.equal(loadConfig({ DATA_DIR: dir, DATABASE_URL: 'sqlite:/tmp/x.db' }).config.database.kind, 'sqlite');
+    assert.deepEqual(loadConfig({ DATA_DIR: dir, DATABASE_URL: 'postgresql://u@h/db' }).config.database, {
+      kind: 'postgres',
+      url: 'postgresql://u@h/db',
+    });
+  });
+
+  it('lets a missing admin key through only where the documented rule says so', () => {
+    assert.equal(missingAdminKeyAllowed('saas', 'production'), false);
+    assert.equal(missingAdminKeyAllowed('saas', 'development'), false);
+    assert.equal(missingAdminKeyAllowed('saas', 'staging'), true);
+    assert.equal(missingAdminKeyAllowed('enterprise', 'production'), true);
+    assert.equal(missingAdminKeyAllowed('in-vpc', 'development'), true);
+  });
+});
