@@ -30,8 +30,10 @@ export function toGraphQLError(error: unknown, logger: Logger): Error {
     }
     return new GraphQLError(original.message, { nodes: gql?.nodes, path: gql?.path, extensions });
   }
-  // Parse and validation errors carry no original error and are the caller's to read.
-  if (error instanceof GraphQLError && !error.originalError) return error;
+  // Parse, validation and variable errors are the caller's to read: graphql-js made them, about the request.
+  if (error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError)) {
+    return error;
+  }
   logger.error({ err: original instanceof Error ? original.message : String(original) }, 'unexpected GraphQL error');
   return new GraphQLError('Unexpected error.', {
     path: error instanceof GraphQLError ? error.path : undefined,

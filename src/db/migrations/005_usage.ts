@@ -1,7 +1,7 @@
 import type { CreateTableBuilder, Kysely } from 'kysely';
 
 // Counter columns are bigint: a month of one busy organization's tokens or micro-dollars outgrows 32 bits.
-function rollupColumns<T extends string>(t: CreateTableBuilder<T, never>): CreateTableBuilder<T, never> {
+function rollupColumns(t: CreateTableBuilder<string, any>): CreateTableBuilder<string, any> {
   return t
     .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.org_id').onDelete('cascade'))
     .addColumn('type', 'text', (c) => c.notNull())
