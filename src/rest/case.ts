@@ -1,3 +1,5 @@
+import { InvalidInput } from '../services/errors.js';
+
 // REST speaks snake_case, GraphQL camelCase: the adapter converts keys at the edge, and only keys.
 
 export function toCamel(key: string): string {
@@ -12,9 +14,15 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
-export function camelKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(camelKeys);
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [toCamel(k), camelKeys(v)]));
+export const MAX_BODY_DEPTH = 32;
+
+/** Converts a parsed body's keys; refuses nesting no real request needs (it would only cost stack). */
+export function camelKeys(value: unknown, depth = 0): unknown {
+  if (depth > MAX_BODY_DEPTH) throw new InvalidInput(`the body nests deeper than ${MAX_BODY_DEPTH} levels`);
+  if (Array.isArray(value)) return value.map((v) => camelKeys(v, depth + 1));
+  if (isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [toCamel(k), camelKeys(v, depth + 1)]));
+  }
   return value;
 }
 

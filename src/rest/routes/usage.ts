@@ -1,6 +1,7 @@
 import { snakeKeys } from '../case.js';
 import { queryEnum, queryString } from '../input.js';
 import { type RestRequest, type Route, route } from '../router.js';
+import { InvalidInput } from '../../services/errors.js';
 import { USAGE_GRANULARITIES, USAGE_GROUP_BY } from '../../services/usage.js';
 
 const METRICS = 'apiCalls llmRequests totalRequests promptTokens completionTokens totalTokens estimatedCostUsd avgLatencyMs successRate';
@@ -13,6 +14,22 @@ function windowArgs(req: RestRequest) {
   };
 }
 
+/**
+ * The batch body. Events travel as JSON objects (see UsageBatchInput); an item that is not an object
+ * would otherwise get the type checker's generic wording, so the shape is said here, per item.
+ */
+function batchVariables(req: RestRequest) {
+  const { events } = req.body;
+  if (events !== undefined && !Array.isArray(events)) throw new InvalidInput('events must be a list of event objects', 'events');
+  const bad = (Array.isArray(events) ? events : []).flatMap((e, index) =>
+    typeof e === 'object' && e !== null && !Array.isArray(e)
+      ? []
+      : [{ index, event_id: null, field: `events[${index}]`, message: `events[${index}] must be an object` }],
+  );
+  if (bad.length > 0) throw new InvalidInput(`${bad.length} events are not objects; nothing was stored (see details)`, 'events', bad);
+  return { input: req.body };
+}
+
 /** The report as documented: snake_case, and groups only when group_by asked for them. */
 function reportBody(report: Record<string, unknown>): Record<string, unknown> {
   const { groups, groupBy, ...rest } = report;
@@ -22,7 +39,7 @@ function reportBody(report: Record<string, unknown>): Record<string, unknown> {
 export const usageRoutes: Route[] = [
   route('POST', '/api/v1/usage/events', {
     operation: `mutation($input: UsageBatchInput!) { ingestUsage(input: $input) { accepted duplicates } }`,
-    variables: (req) => ({ input: req.body }),
+    variables: batchVariables,
     respond: (d) => ({ status: 200, body: d.ingestUsage }),
   }),
   route('GET', '/api/v1/usage/summary', {
