@@ -27,6 +27,8 @@ export interface Config {
   sessionIdleSeconds: number;
   sessionAbsoluteSeconds: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** After SIGTERM, how long /readyz answers 503 while traffic still flows, before the listener closes. */
+  shutdownDrainSeconds: number;
   /** 32 bytes for AES-256-GCM of secrets kept at rest. */
   encryptionKey: Buffer;
   /** PKCS#8 PEM of the Ed25519 key that signs licenses. */
@@ -159,6 +161,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     sessionIdleSeconds,
     sessionAbsoluteSeconds,
     logLevel: pick('LOG_LEVEL', LOG_LEVELS, 'info'),
+    shutdownDrainSeconds: int('SHUTDOWN_DRAIN_SECONDS', 0, 0, 120),
     encryptionKey,
     licenseSigningKeyPem,
   };

@@ -41,15 +41,19 @@ async function main(): Promise<void> {
     const force = setTimeout(() => {
       logger.error('in-flight requests did not finish within 25 s; exiting');
       process.exit(1);
-    }, 25_000);
+    }, (config.shutdownDrainSeconds + 25) * 1000);
     force.unref();
-    server.close(async () => {
-      await runtime.close();
-      logger.info('stopped');
-      process.exit(0);
-    });
-    // Idle keep-alive sockets would hold close() open; active ones finish their request first.
-    (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    const close = () => {
+      server.close(async () => {
+        await runtime.close();
+        logger.info('stopped');
+        process.exit(0);
+      });
+      // Idle keep-alive sockets would hold close() open; active ones finish their request first.
+      (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    };
+    // The drain window lets a load balancer see the 503 and stop routing before the listener goes.
+    setTimeout(close, config.shutdownDrainSeconds * 1000);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -50,6 +50,10 @@ export function refusal(auth: RequestAuth, needed: MissingGrant[]): DomainError 
     }
     return new Unauthenticated(`${needs}; ${PRESENTED[model]}`, models);
   }
+  // A credential of another model is the wrong door whether or not it would verify.
+  if (auth.presented && !models.includes(auth.presented)) {
+    return new Unauthenticated(`${needs}; ${PRESENTED[auth.presented]}`, models);
+  }
   if (auth.presented && auth.rejection) {
     return new Unauthenticated(`${needs}; the ${NAME[auth.presented]} presented was not accepted: ${auth.rejection}`, models);
   }

@@ -30,7 +30,7 @@ const TOUCH_EVERY_MS = 60_000;
 export interface NewApiKey {
   name: string;
   scopes: string[];
-  expiresAt?: Date | string | null;
+  expiresAt?: string | null;
 }
 
 export class ApiKeyService {
@@ -60,7 +60,7 @@ export class ApiKeyService {
     const now = this.deps.clock.now();
     let expiresAt: string | null = null;
     if (input.expiresAt) {
-      expiresAt = typeof input.expiresAt === 'string' ? v.dateOrTimestamp('expires_at', input.expiresAt) : input.expiresAt.toISOString();
+      expiresAt = v.dateOrTimestamp('expires_at', input.expiresAt);
       if (new Date(expiresAt).getTime() <= now.getTime()) throw new InvalidInput('expires_at must be in the future', 'expires_at');
     }
     const { publicId, key } = newApiKeySecret();

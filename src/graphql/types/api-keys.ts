@@ -50,7 +50,7 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
     scopes: t.stringList({ required: true }),
-    expiresAt: t.field({ type: 'DateTime', required: false }),
+    expiresAt: t.string({ required: false, description: 'YYYY-MM-DD or an ISO-8601 timestamp, in the future.' }),
   }),
 });
 

@@ -68,11 +68,11 @@ builder.objectField(OrganizationRef, 'nodes', (t) =>
       authScopes: { permission: 'nodes:read' },
       resolve: async (org, args, ctx) => {
         // Tenant scope comes from the session, whatever organization object led here.
-        if (ctx.session().orgId !== org.orgId) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0 };
+        const own = ctx.session().orgId === org.orgId;
         const connection = await resolveOffsetConnection({ args, defaultSize: 100, maxSize: 500 }, (page) =>
-          ctx.services.nodes.list(org.orgId, page),
+          own ? ctx.services.nodes.list(org.orgId, page) : [],
         );
-        return { ...connection, totalCount: (await usageOf(ctx, org.orgId)).totalCount };
+        return { ...connection, totalCount: own ? (await usageOf(ctx, org.orgId)).totalCount : 0 };
       },
     },
     {
