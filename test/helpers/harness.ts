@@ -53,6 +53,7 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
     sessionIdleSeconds: 1800,
     sessionAbsoluteSeconds: 86400,
     logLevel: 'silent',
+    shutdownDrainSeconds: 0,
     encryptionKey: randomBytes(32),
     licenseSigningKeyPem: signingKey,
     ...overrides,
