@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
-import { type Database, createDatabase } from './db/database.js';
+import { type Database, type DatabaseOptions, createDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import type { Lifecycle } from './http/lifecycle.js';
 import { warmPasswordHasher } from './auth/passwords.js';
@@ -17,8 +17,13 @@ export interface Runtime {
 }
 
 /** Everything but the socket: main.ts serves it, tests call app.request() on it. */
-export async function createRuntime(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Runtime> {
-  const database = createDatabase(config.database);
+export async function createRuntime(
+  config: Config,
+  logger: Logger,
+  clock: Clock = systemClock,
+  dbOptions: DatabaseOptions = {},
+): Promise<Runtime> {
+  const database = createDatabase(config.database, dbOptions);
   const lifecycle: Lifecycle = { migrated: false, draining: false };
   const applied = await migrateToLatest(database);
   lifecycle.migrated = true;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import type { Tables } from './tables.js';
@@ -22,7 +22,17 @@ export interface Database {
 }
 
 // COUNT and SUM come back from pg as strings (int8/numeric); the query files convert with Number().
-export function createDatabase(config: DatabaseConfig): Database {
+export interface DatabaseOptions {
+  /** Called after every query (tests count round trips with it). */
+  onQuery?: (sql: string) => void;
+}
+
+export function createDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Database {
+  const log = options.onQuery
+    ? (event: LogEvent) => {
+        if (event.level === 'query') options.onQuery!(event.query.sql);
+      }
+    : undefined;
   if (config.kind === 'sqlite') {
     if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
     const native = new SQLite(config.path);
@@ -31,7 +41,7 @@ export function createDatabase(config: DatabaseConfig): Database {
     native.pragma('synchronous = FULL');
     native.pragma('foreign_keys = ON');
     native.pragma('busy_timeout = 5000');
-    const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: native }) });
+    const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: native }), log });
     return {
       db,
       dialect: 'sqlite',
@@ -47,7 +57,7 @@ export function createDatabase(config: DatabaseConfig): Database {
     // A schema per test run keeps runs apart; production uses the URL's default search_path.
     ...(config.schema ? { options: `-c search_path=${quoteIdent(config.schema)}` } : {}),
   });
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), log });
   return {
     db,
     dialect: 'postgres',

@@ -1,6 +1,5 @@
 import { inTransaction } from '../db/database.js';
 import {
-  type Grouping,
   type RollupRange,
   type UsageAggregate,
   type UsageDailyRow,
@@ -103,7 +102,7 @@ const LATEST = Date.UTC(9999, 0, 1);
  * A strict ISO-8601 reading: a date (midnight UTC) or a date-time with its offset. new Date() alone would
  * take "2026-02-30" as March 2 and a zone-less time as the server's local time.
  */
-export function parseInstant(value: string): number | null {
+function parseInstant(value: string): number | null {
   const m = ISO.exec(value);
   if (!m) return null;
   const [, y, mo, d, h, mi, s, frac, zone] = m;
@@ -383,7 +382,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * Checks one event, collecting every problem rather than stopping at the first, and returns the row to
  * store. Absent, null and '' optional values are all "not given".
  */
-export function validateEvent(value: unknown, index: number, latestMs: number): { event?: NewEvent; problems: EventProblem[] } {
+function validateEvent(value: unknown, index: number, latestMs: number): { event?: NewEvent; problems: EventProblem[] } {
   const problems: EventProblem[] = [];
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { problems: [{ index, event_id: null, field: `events[${index}]`, message: `events[${index}] must be an object` }] };
@@ -395,7 +394,11 @@ export function validateEvent(value: unknown, index: number, latestMs: number): 
     problems.push({ index, event_id: eventId, field: `events[${index}].${name}`, message: `${name} ${message}` });
 
   for (const key of Object.keys(raw)) {
-    if (!(key in EVENT_FIELDS)) problem(key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), 'is not a field of a usage event');
+    if (key in EVENT_FIELDS) continue;
+    // A GraphQL caller writing REST's snake_case gets pointed at the camelCase name.
+    const camel = key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+    if (camel !== key && camel in EVENT_FIELDS) problem(key, `is written ${camel} in GraphQL`);
+    else problem(key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), 'is not a field of a usage event');
   }
 
   const str = (key: string, max: number, required: boolean): string | null => {
@@ -466,38 +469,53 @@ export function validateEvent(value: unknown, index: number, latestMs: number): 
   };
 }
 
-/** The batch's increments, one row per rollup key, sorted by key (the lock order on PostgreSQL). */
+/**
+ * The batch's increments, one row per rollup key, sorted by key (the lock order on PostgreSQL). Events fold
+ * into hours, hours into days: the per-event work is one map lookup. Control characters are refused in
+ * every dimension, so \u0001 cannot occur inside a key part.
+ */
 function rollupsOf(rows: UsageEventRow[]): { hourly: UsageHourlyRow[]; daily: UsageDailyRow[] } {
   const hours = new Map<string, UsageHourlyRow>();
-  const days = new Map<string, UsageDailyRow>();
   for (const e of rows) {
-    const dims = { org_id: e.org_id, type: e.type, provider: e.provider ?? '', model: e.model ?? '', node_id: e.node_id ?? '' };
-    const dimKey = `${dims.type}\u0001${dims.provider}\u0001${dims.model}\u0001${dims.node_id}`;
     const hour = e.occurred_at.slice(0, 13);
-    const day = e.occurred_at.slice(0, 10);
-    let h = hours.get(`${hour}\u0001${dimKey}`);
-    if (!h) hours.set(`${hour}\u0001${dimKey}`, (h = { ...dims, hour, ...zeroCounters() }));
-    let d = days.get(`${day}\u0001${dimKey}`);
-    if (!d) days.set(`${day}\u0001${dimKey}`, (d = { ...dims, day, ...zeroCounters() }));
-    count(h, e);
-    count(d, e);
+    const provider = e.provider ?? '';
+    const model = e.model ?? '';
+    const nodeId = e.node_id ?? '';
+    const key = `${hour}\u0001${e.type}\u0001${provider}\u0001${model}\u0001${nodeId}`;
+    let h = hours.get(key);
+    if (h === undefined) {
+      h = { org_id: e.org_id, hour, type: e.type, provider, model, node_id: nodeId, ...zeroCounters() };
+      hours.set(key, h);
+    }
+    h.count += 1;
+    if (e.status === null || e.status < 400) h.success_count += 1;
+    if (e.latency_ms !== null) {
+      h.latency_sum_us += Math.round(e.latency_ms * 1000);
+      h.latency_count += 1;
+    }
+    if (e.prompt_tokens !== null) h.prompt_tokens += e.prompt_tokens;
+    if (e.completion_tokens !== null) h.completion_tokens += e.completion_tokens;
+    if (e.cost_micros !== null) h.cost_micros += e.cost_micros;
   }
-  const byKey = <T>(m: Map<string, T>) => [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, v]) => v);
-  return { hourly: byKey(hours), daily: byKey(days) };
+  const hourKeys = [...hours.keys()].sort();
+  const hourly = hourKeys.map((k) => hours.get(k)!);
+  const days = new Map<string, UsageDailyRow>();
+  for (let i = 0; i < hourly.length; i++) {
+    const h = hourly[i];
+    const day = h.hour.slice(0, 10);
+    const key = `${day}${hourKeys[i].slice(13)}`;
+    let d = days.get(key);
+    if (d === undefined) {
+      d = { org_id: h.org_id, day, type: h.type, provider: h.provider, model: h.model, node_id: h.node_id, ...zeroCounters() };
+      days.set(key, d);
+    }
+    for (const c of COUNTER_NAMES) d[c] += h[c];
+  }
+  return { hourly, daily: [...days.keys()].sort().map((k) => days.get(k)!) };
 }
+
+const COUNTER_NAMES = ['count', 'success_count', 'latency_sum_us', 'latency_count', 'prompt_tokens', 'completion_tokens', 'cost_micros'] as const;
 
 function zeroCounters(): RollupCounters {
   return { count: 0, success_count: 0, latency_sum_us: 0, latency_count: 0, prompt_tokens: 0, completion_tokens: 0, cost_micros: 0 };
-}
-
-function count(c: RollupCounters, e: UsageEventRow): void {
-  c.count += 1;
-  if (e.status === null || e.status < 400) c.success_count += 1;
-  if (e.latency_ms !== null) {
-    c.latency_sum_us += Math.round(e.latency_ms * 1000);
-    c.latency_count += 1;
-  }
-  c.prompt_tokens += e.prompt_tokens ?? 0;
-  c.completion_tokens += e.completion_tokens ?? 0;
-  c.cost_micros += e.cost_micros ?? 0;
 }

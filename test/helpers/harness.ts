@@ -79,6 +79,8 @@ export interface CallOptions {
 export class Harness {
   private constructor(
     readonly runtime: Runtime,
+    /** Every SQL statement run since start, for tests that bound round trips. */
+    readonly queries: string[],
     readonly clock: ManualClock,
     readonly config: Config,
     private readonly drop: () => Promise<void>,
@@ -87,8 +89,9 @@ export class Harness {
   static async start(overrides: Partial<Config> = {}, clock = new ManualClock('2026-06-01T12:00:00.000Z')): Promise<Harness> {
     const db = await freshDatabase();
     const config = testConfig(db.config, overrides);
-    const runtime = await createRuntime(config, createLogger('silent'), clock);
-    return new Harness(runtime, clock, config, db.drop);
+    const queries: string[] = [];
+    const runtime = await createRuntime(config, createLogger('silent'), clock, { onQuery: (q) => queries.push(q) });
+    return new Harness(runtime, queries, clock, config, db.drop);
   }
 
   async call(method: string, path: string, opts: CallOptions = {}): Promise<ApiResult> {
