@@ -17,7 +17,27 @@ export function databaseKind(): 'sqlite' | 'postgres' {
   return /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '') ? 'postgres' : 'sqlite';
 }
 
-async function freshDatabase(): Promise<{ config: DatabaseConfig; drop: () => Promise<void> }> {
+// Kysely's migrator introspects every schema of the database; a schema dropped by a parallel test file in
+// the middle of that query fails it. Creating runtimes (migrations) and dropping schemas take turns.
+const SCHEMA_LOCK = 727274;
+async function underSchemaLock<T>(url: string, fn: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [SCHEMA_LOCK]);
+    return await fn();
+  } finally {
+    await client.end(); // ends the session, which releases the lock
+  }
+}
+
+interface FreshDatabase {
+  config: DatabaseConfig;
+  drop: () => Promise<void>;
+  exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+async function freshDatabase(): Promise<FreshDatabase> {
   if (databaseKind() === 'postgres') {
     const url = process.env.DATABASE_URL!;
     const schema = `t_${randomBytes(6).toString('hex')}`;
@@ -27,16 +47,22 @@ async function freshDatabase(): Promise<{ config: DatabaseConfig; drop: () => Pr
     await client.end();
     return {
       config: { kind: 'postgres', url, schema },
-      drop: async () => {
-        const c = new pg.Client({ connectionString: url });
-        await c.connect();
-        await c.query(`drop schema ${schema} cascade`);
-        await c.end();
-      },
+      exclusive: (fn) => underSchemaLock(url, fn),
+      drop: () =>
+        underSchemaLock(url, async () => {
+          const c = new pg.Client({ connectionString: url });
+          await c.connect();
+          await c.query(`drop schema ${schema} cascade`);
+          await c.end();
+        }),
     };
   }
   const dir = mkdtempSync(join(tmpdir(), 'axon-test-'));
-  return { config: { kind: 'sqlite', path: join(dir, 'test.db') }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    config: { kind: 'sqlite', path: join(dir, 'test.db') },
+    exclusive: (fn) => fn(),
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export function testConfig(database: DatabaseConfig, overrides: Partial<Config> = {}): Config {
@@ -90,7 +116,9 @@ export class Harness {
     const db = await freshDatabase();
     const config = testConfig(db.config, overrides);
     const queries: string[] = [];
-    const runtime = await createRuntime(config, createLogger('silent'), clock, { onQuery: (q) => queries.push(q) });
+    const runtime = await db.exclusive(() =>
+      createRuntime(config, createLogger('silent'), clock, { onQuery: (q) => queries.push(q) }),
+    );
     return new Harness(runtime, queries, clock, config, db.drop);
   }
 

@@ -1,0 +1,232 @@
+import type { UsageDailyRow, UsageEventRow, UsageHourlyRow } from '../db/usage.js';
+
+// What a usage event may hold, and how a valid batch folds into rollup increments.
+
+export const USAGE_EVENT_TYPES = ['api_call', 'llm_request'] as const;
+export type UsageEventType = (typeof USAGE_EVENT_TYPES)[number];
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
+
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}(?::?\d{2})?))?$/i;
+const EARLIEST = Date.UTC(2000, 0, 1);
+export const LATEST = Date.UTC(9999, 0, 1);
+
+/**
+ * A strict ISO-8601 reading: a date (midnight UTC) or a date-time with its offset. new Date() alone would
+ * take "2026-02-30" as March 2 and a zone-less time as the server's local time.
+ */
+export function parseInstant(value: string): number | null {
+  const m = ISO.exec(value);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
+  if (h === undefined) return clampYears(Date.UTC(year, month - 1, day));
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = s === undefined ? 0 : Number(s);
+  if (hour > 23 || minute > 59 || second > 59) return null;
+  let offset = 0;
+  if (zone.toUpperCase() !== 'Z') {
+    const oh = Number(zone.slice(1, 3));
+    const om = zone.length > 3 ? Number(zone.slice(-2)) : 0;
+    if (oh > 23 || om > 59) return null;
+    offset = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
+  }
+  const ms = frac ? Math.floor(Number(`0${frac}`) * 1000) : 0;
+  return clampYears(Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset);
+}
+
+// Bucket keys are fixed-width text compared as strings: years outside 2000..9998 would break that.
+function clampYears(t: number): number | null {
+  return t >= EARLIEST && t < LATEST ? t : null;
+}
+
+interface RollupCounters {
+  count: number;
+  success_count: number;
+  latency_sum_us: number;
+  latency_count: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_micros: number;
+}
+
+/** One problem of one event in a rejected batch; field is the path a REST caller wrote. */
+export interface EventProblem {
+  index: number;
+  event_id: string | null;
+  field: string;
+  message: string;
+}
+
+type NewEvent = Omit<UsageEventRow, 'org_id' | 'received_at'>;
+
+// camelCase as GraphQL and the REST adapter hand them over; problems name them in snake_case.
+const EVENT_FIELDS: Record<string, string> = {
+  eventId: 'event_id',
+  type: 'type',
+  occurredAt: 'occurred_at',
+  nodeId: 'node_id',
+  method: 'method',
+  path: 'path',
+  status: 'status',
+  latencyMs: 'latency_ms',
+  provider: 'provider',
+  model: 'model',
+  promptTokens: 'prompt_tokens',
+  completionTokens: 'completion_tokens',
+  costUsd: 'cost_usd',
+};
+
+const MAX_TOKENS = 2_147_483_647;
+/** A day: beyond it a latency is a clock bug, and micro-ms sums stay far inside 2^53. */
+const MAX_LATENCY_MS = DAY_MS;
+/** Per event; keeps micro-dollar sums exact in a JavaScript number. */
+const MAX_COST_USD = 1_000_000;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Checks one event, collecting every problem rather than stopping at the first, and returns the row to
+ * store. Absent, null and '' optional values are all "not given".
+ */
+export function validateEvent(value: unknown, index: number, latestMs: number): { event?: NewEvent; problems: EventProblem[] } {
+  const problems: EventProblem[] = [];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { problems: [{ index, event_id: null, field: `events[${index}]`, message: `events[${index}] must be an object` }] };
+  }
+  const raw = value as Record<string, unknown>;
+  const rawId = raw.eventId;
+  const eventId = typeof rawId === 'string' && rawId.length >= 1 && rawId.length <= 128 ? rawId : null;
+  const problem = (name: string, message: string) =>
+    problems.push({ index, event_id: eventId, field: `events[${index}].${name}`, message: `${name} ${message}` });
+
+  for (const key of Object.keys(raw)) {
+    if (key in EVENT_FIELDS) continue;
+    // A GraphQL caller writing REST's snake_case gets pointed at the camelCase name.
+    const camel = key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+    if (camel !== key && camel in EVENT_FIELDS) problem(key, `is written ${camel} in GraphQL`);
+    else problem(key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), 'is not a field of a usage event');
+  }
+
+  const str = (key: string, max: number, required: boolean): string | null => {
+    const v = raw[key];
+    const name = EVENT_FIELDS[key];
+    if (v === undefined || v === null || v === '') {
+      if (required) problem(name, 'is required');
+      return null;
+    }
+    if (typeof v !== 'string') problem(name, 'must be a string');
+    else if (v.length > max) problem(name, `must be at most ${max} characters`);
+    else if (CONTROL.test(v)) problem(name, 'must not contain control characters');
+    else return v;
+    return null;
+  };
+  const num = (key: string, min: number, max: number, whole: boolean): number | null => {
+    const v = raw[key];
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (whole && !Number.isInteger(v))) {
+      problem(EVENT_FIELDS[key], `must be ${whole ? 'a whole number' : 'a finite number'} from ${min} to ${max}`);
+      return null;
+    }
+    return v;
+  };
+
+  const id = str('eventId', 128, true);
+  const type = str('type', 32, true);
+  if (type !== null && !(USAGE_EVENT_TYPES as readonly string[]).includes(type)) {
+    problem('type', `must be one of ${USAGE_EVENT_TYPES.join(', ')}`);
+  }
+  const occurred = str('occurredAt', 64, true);
+  let occurredAt: string | null = null;
+  if (occurred !== null) {
+    const t = parseInstant(occurred);
+    if (t === null) problem('occurred_at', 'must be an ISO-8601 timestamp with a zone (e.g. 2026-06-01T12:00:00Z) from year 2000 to 9998');
+    else if (t > latestMs) problem('occurred_at', 'must be at most 24 hours in the future');
+    else occurredAt = new Date(t).toISOString();
+  }
+  const nodeId = str('nodeId', 128, false);
+  const method = str('method', 16, false);
+  const path = str('path', 2048, false);
+  const provider = str('provider', 128, false);
+  const model = str('model', 128, false);
+  const status = num('status', 100, 599, true);
+  const latencyMs = num('latencyMs', 0, MAX_LATENCY_MS, false);
+  const promptTokens = num('promptTokens', 0, MAX_TOKENS, true);
+  const completionTokens = num('completionTokens', 0, MAX_TOKENS, true);
+  const costUsd = num('costUsd', 0, MAX_COST_USD, false);
+
+  if (problems.length > 0 || id === null || type === null || occurredAt === null) return { problems };
+  return {
+    problems,
+    event: {
+      event_id: id,
+      type,
+      occurred_at: occurredAt,
+      node_id: nodeId,
+      method,
+      path,
+      status,
+      latency_ms: latencyMs,
+      provider,
+      model,
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      cost_micros: costUsd === null ? null : Math.round(costUsd * 1e6),
+    },
+  };
+}
+
+/**
+ * The batch's increments, one row per rollup key, sorted by key (the lock order on PostgreSQL). Events fold
+ * into hours, hours into days: the per-event work is one map lookup. Control characters are refused in
+ * every dimension, so \u0001 cannot occur inside a key part.
+ */
+export function rollupsOf(rows: UsageEventRow[]): { hourly: UsageHourlyRow[]; daily: UsageDailyRow[] } {
+  const hours = new Map<string, UsageHourlyRow>();
+  for (const e of rows) {
+    const hour = e.occurred_at.slice(0, 13);
+    const provider = e.provider ?? '';
+    const model = e.model ?? '';
+    const nodeId = e.node_id ?? '';
+    const key = `${hour}\u0001${e.type}\u0001${provider}\u0001${model}\u0001${nodeId}`;
+    let h = hours.get(key);
+    if (h === undefined) {
+      h = { org_id: e.org_id, hour, type: e.type, provider, model, node_id: nodeId, ...zeroCounters() };
+      hours.set(key, h);
+    }
+    h.count += 1;
+    if (e.status === null || e.status < 400) h.success_count += 1;
+    if (e.latency_ms !== null) {
+      h.latency_sum_us += Math.round(e.latency_ms * 1000);
+      h.latency_count += 1;
+    }
+    if (e.prompt_tokens !== null) h.prompt_tokens += e.prompt_tokens;
+    if (e.completion_tokens !== null) h.completion_tokens += e.completion_tokens;
+    if (e.cost_micros !== null) h.cost_micros += e.cost_micros;
+  }
+  const hourKeys = [...hours.keys()].sort();
+  const hourly = hourKeys.map((k) => hours.get(k)!);
+  const days = new Map<string, UsageDailyRow>();
+  for (let i = 0; i < hourly.length; i++) {
+    const h = hourly[i];
+    const day = h.hour.slice(0, 10);
+    const key = `${day}${hourKeys[i].slice(13)}`;
+    let d = days.get(key);
+    if (d === undefined) {
+      d = { org_id: h.org_id, day, type: h.type, provider: h.provider, model: h.model, node_id: h.node_id, ...zeroCounters() };
+      days.set(key, d);
+    }
+    for (const c of COUNTER_NAMES) d[c] += h[c];
+  }
+  return { hourly, daily: [...days.keys()].sort().map((k) => days.get(k)!) };
+}
+
+const COUNTER_NAMES = ['count', 'success_count', 'latency_sum_us', 'latency_count', 'prompt_tokens', 'completion_tokens', 'cost_micros'] as const;
+
+function zeroCounters(): RollupCounters {
+  return { count: 0, success_count: 0, latency_sum_us: 0, latency_count: 0, prompt_tokens: 0, completion_tokens: 0, cost_micros: 0 };
+}
