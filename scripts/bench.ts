@@ -13,11 +13,17 @@ async function spawnServer(script: string, env: Record<string, string>): Promise
   const proc = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (d) => {
+    const onData = (d: Buffer) => {
       out += d;
       const m = /"address":"(http:\/\/[^"]+)"/.exec(out);
-      if (m) resolve({ proc, url: m[1] });
-    });
+      if (m) {
+        // From here on the server's log lines are drained unread: reading them would tax the load generator.
+        proc.stdout!.off('data', onData);
+        proc.stdout!.resume();
+        resolve({ proc, url: m[1] });
+      }
+    };
+    proc.stdout!.on('data', onData);
     proc.on('exit', (code) => reject(new Error(`${script} exited with ${code}:\n${out}`)));
   });
 }

@@ -61,7 +61,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
     onError: (c) => c.json({ error: { code: 'PAYLOAD_TOO_LARGE', message: `the body exceeds ${MAX_BODY_BYTES} bytes` } }, 413),
   });
   for (const prefix of ['/api/*', '/graphql']) {
-    app.use(prefix, limit);
+    // Only where a body may come: the limit reads the raw request, which costs a full Request object.
+    app.use(prefix, (c, next) => (UNSAFE.has(c.req.method) ? limit(c, next) : next()));
     app.use(prefix, async (c, next) => {
       const cookie = getCookie(c, SESSION_COOKIE);
       const secure = isSecure(c, config.trustProxyHops, config.publicUrl);
@@ -69,7 +70,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       if (cookie && UNSAFE.has(c.req.method) && !sameOrigin(c, config.publicUrl)) {
         return errorResponse(c, new Forbidden('cross-origin request refused: the Origin header does not match this service'));
       }
-      const auth = await resolveAuth(deps.services, config, c.req.raw.headers, cookie);
+      const auth = await resolveAuth(deps.services, config, (name) => c.req.header(name), cookie);
       const ctx = createContext({
         auth,
         services: deps.services,

@@ -1,6 +1,6 @@
 import { type Config, missingAdminKeyAllowed } from '../config.js';
 import type { Services } from '../services/index.js';
-import { presentedCredential } from './credentials.js';
+import { type HeaderReader, presentedCredential } from './credentials.js';
 import type { RequestAuth } from './principal.js';
 import { displayPrefix, secretsEqual } from './tokens.js';
 
@@ -11,10 +11,10 @@ import { displayPrefix, secretsEqual } from './tokens.js';
 export async function resolveAuth(
   services: Services,
   config: Config,
-  headers: Headers,
+  header: HeaderReader,
   sessionCookie: string | undefined,
 ): Promise<RequestAuth> {
-  const presented = presentedCredential(headers, sessionCookie);
+  const presented = presentedCredential(header, sessionCookie);
   const anonymous = (rejection: string | null): RequestAuth => ({
     principal: { kind: 'anonymous' },
     presented: presented?.model ?? null,

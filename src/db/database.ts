@@ -41,7 +41,7 @@ export function createDatabase(config: DatabaseConfig, options: DatabaseOptions 
     native.pragma('synchronous = FULL');
     native.pragma('foreign_keys = ON');
     native.pragma('busy_timeout = 5000');
-    const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: native }), log });
+    const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(native) }), log });
     return {
       db,
       dialect: 'sqlite',
@@ -67,6 +67,33 @@ export function createDatabase(config: DatabaseConfig, options: DatabaseOptions 
     },
     close: () => db.destroy(),
   };
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SQLite driver prepares every statement anew; preparing costs more than running a point lookup.
+ * Statements are reusable and the connection is used by one query at a time, so the text of a compiled
+ * query can keep its statement (least recently used out first; queries built with IN lists vary).
+ */
+function withStatementCache(native: SQLite.Database): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  return new Proxy(native, {
+    get(target, prop, receiver) {
+      if (prop !== 'prepare') return Reflect.get(target, prop, receiver);
+      return (sqlText: string) => {
+        let stmt = cache.get(sqlText);
+        if (stmt) {
+          cache.delete(sqlText);
+        } else {
+          stmt = target.prepare(sqlText);
+          if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        }
+        cache.set(sqlText, stmt);
+        return stmt;
+      };
+    },
+  });
 }
 
 function quoteIdent(name: string): string {

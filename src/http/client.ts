@@ -18,7 +18,7 @@ export function remoteAddress(c: HonoContext): string | null {
 
 export function isSecure(c: HonoContext, trustedHops: number, publicUrl: string | null): boolean {
   if (publicUrl?.startsWith('https:')) return true;
-  if (new URL(c.req.url).protocol === 'https:') return true;
+  if (c.req.url.startsWith('https:')) return true;
   if (trustedHops > 0) return c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
   return false;
 }
