@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -62,6 +62,8 @@ async function sessionThroughput(log: (s: string) => void): Promise<Record<strin
     return { baselineRps: base.rps, baselineP50: base.p50, sessionRps: session.rps, ratio: session.rps / base.rps };
   } finally {
     app.proc.kill('SIGTERM');
+    await new Promise((r) => app.proc.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { ConfigError, loadConfig, missingAdminKeyAllowed } from '../src/config.js';
 import { generateSigningKeyPem } from '../src/licenses/license-format.js';
 
-const dataDir = () => mkdtempSync(join(tmpdir(), 'axon-config-'));
+const made: string[] = [];
+const dataDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'axon-config-'));
+  made.push(dir);
+  return dir;
+};
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const problems = (env: Record<string, string>): string[] => {
   try {
     loadConfig(env);

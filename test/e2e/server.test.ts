@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.js');
@@ -38,11 +38,19 @@ async function start(dataDir: string, env: Record<string, string> = {}): Promise
   throw new Error(`server did not start:\n${out}`);
 }
 
+const made: string[] = [];
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'axon-e2e-'));
+  made.push(dir);
+  return dir;
+}
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 const adminKeyOf = (dataDir: string) => JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')).ADMIN_API_KEY as string;
 
 describe('the real server over HTTP', () => {
   it('starts on SQLite with no setup, says where its generated secrets are, and serves the first five minutes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'axon-e2e-'));
+    const dir = dataDir();
     const s = await start(dir);
     try {
       assert.match(s.output(), /ADMIN_API_KEY not set: using a generated one kept in .*dev-secrets\.json/);
@@ -75,7 +83,7 @@ describe('the real server over HTTP', () => {
   });
 
   it('on SIGTERM turns not-ready, finishes the request in flight, and exits 0', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'axon-e2e-'));
+    const dir = dataDir();
     const s = await start(dir, { SHUTDOWN_DRAIN_SECONDS: '1' });
     const body = JSON.stringify({ org_id: 'nobody', password: 'wrong-password-1' });
     const socket = connect(s.port, '127.0.0.1');
@@ -98,7 +106,7 @@ describe('the real server over HTTP', () => {
   });
 
   it('keeps every acknowledged write across SIGKILL, exactly once, with the database intact', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'axon-e2e-'));
+    const dir = dataDir();
     let s = await start(dir);
     const key = adminKeyOf(dir);
     const acknowledged: string[] = [];
