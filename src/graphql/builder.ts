@@ -16,6 +16,8 @@ export interface Scopes {
   admin: boolean;
   /** A runtime API key with this scope (or '*'). */
   runtime: string;
+  /** Any runtime API key, whatever its scopes (for a key to see itself). */
+  anyApiKey: boolean;
 }
 
 export const builder = new SchemaBuilder<{
@@ -46,6 +48,7 @@ export const builder = new SchemaBuilder<{
       admin: ctx.principal.kind === 'admin' || ctx.auth.operatorWithoutKey,
       runtime: (scope) =>
         ctx.principal.kind === 'api_key' && (ctx.principal.scopes.has(scope) || ctx.principal.scopes.has('*')),
+      anyApiKey: ctx.principal.kind === 'api_key',
     }),
     unauthorizedError: (_parent, ctx, info, result) => {
       const error = refusal(ctx.auth, missingGrants(result.failure));
@@ -82,6 +85,8 @@ export function missingGrants(failure: AuthFailure): MissingGrant[] {
           return [{ model: 'admin_api_key' }];
         case 'runtime':
           return [{ model: 'api_key', grant: String(failure.parameter) }];
+        case 'anyApiKey':
+          return [{ model: 'api_key' }];
       }
       return [];
     default:

@@ -25,6 +25,11 @@ describe('GraphQL protections', () => {
     assert.equal(r.data.viewer.user.kind, 'organization');
     const op = await h.graphql('{ viewer { kind organization { orgId } } }', {}, { headers: { 'x-admin-api-key': 'adm_test_key_0123456789abcdef' } });
     assert.deepEqual(op.data.viewer, { kind: 'admin', organization: null });
+    const { key } = await h.apiKey('acme', ['usage:write'], cookie);
+    const runtime = await h.graphql('{ viewer { kind permissions organization { orgId } } }', {}, { headers: { 'x-api-key': key } });
+    assert.deepEqual(runtime.data.viewer, { kind: 'api_key', permissions: ['usage:write'], organization: { orgId: 'acme' } });
+    const scim = await h.graphql('{ viewer { kind } }', {}, { headers: { authorization: 'Bearer scim_abcdefabcdefabcdef' } });
+    assert.match(scim.errors[0].message, /SCIM tokens are accepted only on \/scim\/v2/);
   });
 
   it('refuses aliases past the limit, counting __typename', async () => {

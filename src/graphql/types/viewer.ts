@@ -32,7 +32,7 @@ const ViewerRef = builder.objectRef<Principal>('Viewer').implement({
 builder.queryField('viewer', (t) =>
   t.field({
     type: ViewerRef,
-    authScopes: { $any: { session: true, admin: true } },
+    authScopes: { $any: { session: true, admin: true, anyApiKey: true } },
     resolve: (_root, _args, ctx) => (ctx.principal.kind === 'anonymous' ? ctx.operator() : ctx.principal),
   }),
 );
