@@ -16,19 +16,7 @@ export interface StoredLicense {
   issuedBy: string;
 }
 
-export interface NewLicense {
-  id: string;
-  orgId: string;
-  seq: number;
-  licenseKey: string;
-  tier: string;
-  maxNodes: number;
-  permissions: string[];
-  issuedAt: string;
-  expiresAt: string;
-  createdAt: string;
-  issuedBy: string;
-}
+export type NewLicense = Omit<StoredLicense, 'permissions'> & { permissions: string[] };
 
 function parsePermissions(text: string): string[] | null {
   try {
