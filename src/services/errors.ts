@@ -63,6 +63,12 @@ export class ModuleNotEnabled extends Forbidden {
   }
 }
 
+/** A documented capability this deployment cannot offer as configured (e.g. mail without a transport). */
+export class NotImplemented extends DomainError {
+  readonly code = 'NOT_IMPLEMENTED';
+  readonly status = 501;
+}
+
 export class Unavailable extends DomainError {
   readonly code = 'UNAVAILABLE';
   readonly status = 503;

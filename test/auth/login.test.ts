@@ -182,3 +182,25 @@ describe('portal login', () => {
     assert.equal(missing.body.error.field, 'org_id');
   });
 });
+
+describe('password reset by mail', () => {
+  it('answers 501 with a way forward while no mail transport is configured, whatever the org', async () => {
+    const h = await Harness.start();
+    try {
+      await h.createOrg('acme');
+      const known = await h.call('POST', '/api/v1/auth/forgot-password', { body: { org_id: 'acme', email: 'a@acme.example.com' } });
+      const unknown = await h.call('POST', '/api/v1/auth/forgot-password', { body: { org_id: 'nobody' } });
+      assert.equal(known.status, 501);
+      assert.deepEqual(unknown.body, known.body, 'no org enumeration');
+      assert.equal(known.body.error.code, 'NOT_IMPLEMENTED');
+      assert.match(known.body.error.message, /mail transport/);
+      const reset = await h.call('POST', '/api/v1/auth/reset-password', { body: { token: 'x', new_password: 'whatever-long-1' } });
+      assert.equal(reset.status, 501);
+      const bad = await h.call('POST', '/api/v1/auth/forgot-password', { body: { email: 'a@acme.example.com' } });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.error.field, 'org_id');
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -9,6 +9,8 @@ type Family = 'public' | 'admin' | 'runtime' | 'portal';
 
 const PUBLIC = new Set([
   'POST /api/v1/auth/login',
+  'POST /api/v1/auth/forgot-password',
+  'POST /api/v1/auth/reset-password',
   'GET /api/v1/auth/sso/availability',
   'GET /api/v1/license/public-key',
   'GET /api/v1/deployment/config',

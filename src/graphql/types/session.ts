@@ -1,5 +1,6 @@
 import type { SessionPrincipal } from '../../auth/principal.js';
 import { SESSION_COOKIE } from '../../auth/credentials.js';
+import { NotImplemented } from '../../services/errors.js';
 import { builder } from '../builder.js';
 import { RoleEnum } from './enums.js';
 import { OrganizationRef } from './organization.js';
@@ -97,5 +98,30 @@ builder.queryField('ssoAvailability', (t) =>
     args: { orgId: t.arg.string({ required: true }) },
     // SSO configuration arrives with its own area; until then no organization offers it.
     resolve: () => ({ ssoEnabled: false, ssoProvider: null, enforceSso: false, ssoLoginUrl: null }),
+  }),
+);
+
+// Password reset mails need a mail transport, and this deployment has none to configure yet. The documented
+// answer for that case is 501; the operator can always set the organization password.
+const NO_MAIL =
+  'password reset by mail needs a mail transport, and none is configured; ask your operator to set a new password';
+
+builder.mutationField('requestPasswordReset', (t) =>
+  t.boolean({
+    description: 'Public. Answers 501 (NOT_IMPLEMENTED) while no mail transport is configured.',
+    args: { orgId: t.arg.string({ required: true }), email: t.arg.string({ required: false }) },
+    resolve: () => {
+      throw new NotImplemented(NO_MAIL);
+    },
+  }),
+);
+
+builder.mutationField('resetPassword', (t) =>
+  t.boolean({
+    description: 'Public. Answers 501 (NOT_IMPLEMENTED) while no mail transport is configured.',
+    args: { token: t.arg.string({ required: true }), newPassword: t.arg.string({ required: true }) },
+    resolve: () => {
+      throw new NotImplemented(NO_MAIL);
+    },
   }),
 );

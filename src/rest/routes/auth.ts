@@ -53,4 +53,14 @@ export const authRoutes = [
     variables: (req) => bodyFields(req, ['currentPassword', 'newPassword']),
     respond: () => ({ status: 200, body: { password_changed: true } }),
   }),
+  route('POST', '/api/v1/auth/forgot-password', {
+    operation: `mutation($orgId: String!, $email: String) { requestPasswordReset(orgId: $orgId, email: $email) }`,
+    variables: (req) => bodyFields(req, ['orgId', 'email']),
+    respond: () => ({ status: 200, body: { message: 'if the account exists, a reset link is on its way' } }),
+  }),
+  route('POST', '/api/v1/auth/reset-password', {
+    operation: `mutation($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) }`,
+    variables: (req) => bodyFields(req, ['token', 'newPassword']),
+    respond: () => ({ status: 200, body: { password_reset: true } }),
+  }),
 ];
