@@ -5,6 +5,7 @@ import * as m002 from './migrations/002_api_keys.js';
 import * as m003 from './migrations/003_licenses.js';
 import * as m004 from './migrations/004_nodes.js';
 import * as m005 from './migrations/005_usage.js';
+import * as m006 from './migrations/006_idempotency.js';
 
 // Numbered, in code, never edited once landed: add a file and a line here.
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '003_licenses': m003,
   '004_nodes': m004,
   '005_usage': m005,
+  '006_idempotency': m006,
 };
 
 class InCodeProvider implements MigrationProvider {

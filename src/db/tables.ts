@@ -1,5 +1,6 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { ApiKeyTables } from './tables/api-keys.js';
+import type { IdempotencyTables } from './tables/idempotency.js';
 import type { LicenseTables } from './tables/licenses.js';
 import type { NodeTables } from './tables/nodes.js';
 import type { UsageTables } from './tables/usage.js';
@@ -81,7 +82,7 @@ export interface RateLimitsTable {
 }
 
 /** Every table: the foundation's here, each later area's in tables/<area>.ts. */
-export interface Tables extends ApiKeyTables, LicenseTables, NodeTables, UsageTables {
+export interface Tables extends ApiKeyTables, LicenseTables, NodeTables, UsageTables, IdempotencyTables {
   organizations: OrganizationsTable;
   users: UsersTable;
   sessions: SessionsTable;

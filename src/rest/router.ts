@@ -129,6 +129,18 @@ export function mountRoutes(
   contextOf: (c: HonoContext) => Context,
   logger: Logger,
 ): void {
+  /** Executes a route's operation: its answer; a domain error is thrown for the caller to map. */
+  const run = async (r: CompiledRoute, ctx: Context, variables: Record<string, unknown>, req: RestRequest): Promise<RestResponse> => {
+    const result = (await execute({ schema, document: r.document, contextValue: ctx, variableValues: variables })) as ExecutionResult;
+    const failure = firstDomainError(result);
+    if (failure instanceof DomainError) throw failure;
+    if (failure) {
+      logger.error({ req_id: ctx.request.id, err: failure.message, route: `${r.method} ${r.path}` }, 'route failed');
+      return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error; the request id is in X-Request-Id' } } };
+    }
+    return r.respond(result.data, req, ctx);
+  };
+
   for (const r of compileRoutes(schema, routes)) {
     app.on(r.method, r.path, async (c) => {
       const ctx = contextOf(c);
@@ -146,14 +158,24 @@ export function mountRoutes(
           if (err instanceof InvalidInput) for (const s of r.scopes) await authorizeScopes(ctx, s);
           throw err;
         }
-        const result = (await execute({ schema, document: r.document, contextValue: ctx, variableValues: variables })) as ExecutionResult;
-        const failure = firstDomainError(result);
-        if (failure instanceof DomainError) return errorResponse(c, failure);
-        if (failure) {
-          logger.error({ req_id: ctx.request.id, err: failure.message, route: `${r.method} ${r.path}` }, 'route failed');
-          return c.json({ error: { code: 'INTERNAL', message: 'internal error; the request id is in X-Request-Id' } }, 500);
+        // Retried creates: the first answer is replayed instead of creating twice (POST with a known caller only).
+        const idempotencyKey = c.req.header('idempotency-key');
+        const claim =
+          idempotencyKey !== undefined && r.method === 'POST' && ctx.actor.type !== 'anonymous'
+            ? await ctx.services.idempotency.claim(ctx.actor, idempotencyKey, `${r.method} ${c.req.path}`, req.body)
+            : null;
+        if (claim?.kind === 'replay') {
+          c.header('Idempotency-Replayed', 'true');
+          return c.json(claim.body as object, claim.status as 200);
         }
-        const out = r.respond(result.data, req, ctx);
+        let out: RestResponse;
+        try {
+          out = await run(r, ctx, variables, req);
+        } catch (err) {
+          await claim?.release();
+          throw err;
+        }
+        if (claim) await (out.status < 300 ? claim.complete(out.status, out.body ?? null) : claim.release());
         for (const [k, v] of Object.entries(out.headers ?? {})) c.header(k, v);
         if (out.body === undefined) return c.body(null, out.status as 204);
         return c.json(out.body as object, out.status as 200);

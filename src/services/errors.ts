@@ -32,6 +32,16 @@ export class Conflict extends DomainError {
   readonly status = 409;
 }
 
+/** The request is well-formed but contradicts an earlier one (an idempotency key reused with another body). */
+export class Unprocessable extends DomainError {
+  readonly code: string = 'UNPROCESSABLE';
+  readonly status = 422;
+  constructor(message: string, code?: string) {
+    super(message);
+    if (code) this.code = code;
+  }
+}
+
 export class Unauthenticated extends DomainError {
   readonly code = 'UNAUTHENTICATED';
   readonly status = 401;

@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import { ApiKeyService } from './api-keys.js';
 import { AuditService } from './audit.js';
 import type { ServiceDeps } from './deps.js';
+import { IdempotencyService } from './idempotency.js';
 import { LicenseService } from './licenses.js';
 import { NodeService } from './nodes.js';
 import { UsageService } from './usage.js';
@@ -18,6 +19,7 @@ export interface Services {
   users: UserService;
   sessions: SessionService;
   rateLimiter: RateLimiter;
+  idempotency: IdempotencyService;
   apiKeys: ApiKeyService;
   licenses: LicenseService;
   nodes: NodeService;
@@ -33,6 +35,7 @@ export function createServices(database: Database, config: Config, clock: Clock)
   return {
     audit,
     rateLimiter,
+    idempotency: new IdempotencyService(db, clock),
     organizations,
     apiKeys: new ApiKeyService(deps),
     licenses: new LicenseService(deps),
