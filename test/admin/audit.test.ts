@@ -79,3 +79,26 @@ describe('audit hash chain', () => {
     assert.match(r.chains[0].reason, /link|altered/);
   });
 });
+
+describe("an organization's own audit trail in GraphQL", () => {
+  it('shows owners and admins their org events only, and refuses a viewer', async () => {
+    const h = await Harness.start();
+    try {
+      await h.createOrg('acme');
+      await h.createOrg('globex');
+      const owner = await h.login('acme');
+      await h.login('globex');
+      const q = '{ organization { auditEvents(first: 100) { edges { node { orgId action actorType } } } } }';
+      const r = await h.graphql(q, {}, { cookie: owner });
+      const events = r.data.organization.auditEvents.edges.map((e: any) => e.node);
+      assert.ok(events.some((e: any) => e.action === 'organization.created'));
+      assert.ok(events.some((e: any) => e.action === 'auth.login'));
+      assert.ok(events.every((e: any) => e.orgId === 'acme'), 'never another org');
+      const viewer = await h.userSession('acme', 'viewer', owner);
+      const refused = await h.graphql(q, {}, { cookie: viewer.cookie });
+      assert.match(refused.errors[0].message, /audit:read/);
+    } finally {
+      await h.close();
+    }
+  });
+});

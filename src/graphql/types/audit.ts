@@ -3,6 +3,7 @@ import type { AuditEvent } from '../../db/audit.js';
 import type { ChainVerification } from '../../services/audit.js';
 import { InvalidInput } from '../../services/errors.js';
 import { builder } from '../builder.js';
+import { OrganizationRef } from './organization.js';
 
 const AuditEventRef = builder.objectRef<AuditEvent>('AuditEvent').implement({
   fields: (t) => ({
@@ -43,6 +44,29 @@ builder.queryField('auditEvents', (t) =>
         ),
       );
     },
+  }),
+);
+
+builder.objectField(OrganizationRef, 'auditEvents', (t) =>
+  t.connection({
+    type: AuditEventRef,
+    description: "The organization's own audit trail, newest first.",
+    authScopes: { permission: 'audit:read' },
+    args: {
+      action: t.arg.string({ required: false }),
+      from: t.arg({ type: 'DateTime', required: false }),
+      to: t.arg({ type: 'DateTime', required: false }),
+    },
+    resolve: (org, args, ctx) =>
+      resolveOffsetConnection({ args, defaultSize: 50, maxSize: 500 }, (page) =>
+        // Scoped by the session's organization, whatever organization object led here.
+        org.orgId === ctx.session().orgId
+          ? ctx.services.audit.list(
+              { orgId: org.orgId, action: args.action, from: args.from?.toISOString(), to: args.to?.toISOString() },
+              page,
+            )
+          : [],
+      ),
   }),
 );
 
