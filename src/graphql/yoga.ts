@@ -15,7 +15,14 @@ import type { Context } from './context.js';
 export const GRAPHQL_LIMITS = { depth: 10, aliases: 15, tokens: 2000, directives: 10, cost: 5000 } as const;
 
 /** Domain errors keep their words and gain a code; everything else becomes "Unexpected error.". */
-export function toGraphQLError(error: unknown, logger: Logger): Error {
+/** Parse, validation and variable errors are the caller's to read: graphql-js made them, about the request. */
+function isUnexpected(error: unknown): boolean {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (original instanceof DomainError) return false;
+  return !(error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError));
+}
+
+export function toGraphQLError(error: unknown): Error {
   const original = error instanceof GraphQLError ? error.originalError : error;
   if (original instanceof DomainError) {
     const gql = error instanceof GraphQLError ? error : null;
@@ -30,11 +37,7 @@ export function toGraphQLError(error: unknown, logger: Logger): Error {
     }
     return new GraphQLError(original.message, { nodes: gql?.nodes, path: gql?.path, extensions });
   }
-  // Parse, validation and variable errors are the caller's to read: graphql-js made them, about the request.
-  if (error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError)) {
-    return error;
-  }
-  logger.error({ err: original instanceof Error ? original.message : String(original) }, 'unexpected GraphQL error');
+  if (!isUnexpected(error)) return error as GraphQLError;
   return new GraphQLError('Unexpected error.', {
     path: error instanceof GraphQLError ? error.path : undefined,
     extensions: { code: 'INTERNAL' },
@@ -51,6 +54,20 @@ export function createGraphQLHandler(schema: GraphQLSchema, config: Config, logg
     maxDirectivesPlugin({ n: GRAPHQL_LIMITS.directives }) as Plugin,
     costLimitPlugin({ maxCost: GRAPHQL_LIMITS.cost }) as Plugin,
   ];
+  // Unexpected errors are logged with the request id before masking hides them from the caller.
+  plugins.push({
+    onExecute: ({ args }) => ({
+      onExecuteDone: ({ result }) => {
+        if (!('errors' in result) || !result.errors) return;
+        const ctx = args.contextValue as unknown as Partial<Context>;
+        for (const e of result.errors) {
+          if (!isUnexpected(e)) continue;
+          const original = e.originalError ?? e;
+          logger.error({ req_id: ctx.request?.id, path: e.path?.join('.'), err: original.message }, 'unexpected GraphQL error');
+        }
+      },
+    }),
+  });
   if (production) {
     plugins.push(blockFieldSuggestionsPlugin() as Plugin);
     plugins.push({
@@ -65,7 +82,7 @@ export function createGraphQLHandler(schema: GraphQLSchema, config: Config, logg
     landingPage: false,
     batching: false,
     logging: false,
-    maskedErrors: { maskError: (error) => toGraphQLError(error, logger) },
+    maskedErrors: { maskError: (error) => toGraphQLError(error) },
     plugins,
   });
 }
