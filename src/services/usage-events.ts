@@ -45,15 +45,7 @@ function clampYears(t: number): number | null {
   return t >= EARLIEST && t < LATEST ? t : null;
 }
 
-interface RollupCounters {
-  count: number;
-  success_count: number;
-  latency_sum_us: number;
-  latency_count: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cost_micros: number;
-}
+type RollupCounters = Pick<UsageHourlyRow, (typeof COUNTER_NAMES)[number]>;
 
 /** One problem of one event in a rejected batch; field is the path a REST caller wrote. */
 export interface EventProblem {
