@@ -24,8 +24,11 @@ export interface SessionPrincipal {
 
 export interface AdminPrincipal {
   kind: 'admin';
-  /** Null when no key was sent and the deployment mode lets that through (the network is the boundary). */
-  keyPrefix: string | null;
+  /**
+   * Which admin key acted, as `op_` and 8 hex digits of its SHA-256: recognisable in the audit trail, and
+   * none of the key itself. Null when no key was sent and the mode lets that through (the network is the boundary).
+   */
+  keyId: string | null;
 }
 
 export interface ScimPrincipal {

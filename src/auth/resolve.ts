@@ -2,7 +2,7 @@ import { type Config, missingAdminKeyAllowed } from '../config.js';
 import type { Services } from '../services/index.js';
 import { type HeaderReader, presentedCredential } from './credentials.js';
 import type { RequestAuth } from './principal.js';
-import { displayPrefix, secretsEqual } from './tokens.js';
+import { secretsEqual, sha256Hex } from './tokens.js';
 
 /**
  * Turns a request's credentials into at most one principal. Each credential kind has one verifier;
@@ -27,7 +27,7 @@ export async function resolveAuth(
     case 'admin_api_key': {
       // Compared in constant time; with no key configured, any key sent is wrong.
       if (config.adminApiKey && secretsEqual(presented.secret, config.adminApiKey)) {
-        return { ...anonymous(null), principal: { kind: 'admin', keyPrefix: displayPrefix(config.adminApiKey, 8) } };
+        return { ...anonymous(null), principal: { kind: 'admin', keyId: `op_${sha256Hex(config.adminApiKey).slice(0, 8)}` } };
       }
       return anonymous('the admin API key is not valid');
     }

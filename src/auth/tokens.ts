@@ -16,7 +16,3 @@ export function secretsEqual(a: string, b: string): boolean {
   return timingSafeEqual(da, db);
 }
 
-/** What may be shown of a secret: enough to recognise it, never enough to use it. */
-export function displayPrefix(secret: string, length = 12): string {
-  return secret.slice(0, length);
-}

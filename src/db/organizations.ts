@@ -70,8 +70,9 @@ export async function countOrganizations(db: Executor, filter: OrganizationFilte
   return Number(row.n);
 }
 
-export async function insertOrganization(db: Executor, org: Organization): Promise<void> {
-  await db
+/** Inserts unless the org_id exists (a concurrent create won): false then, and nothing written. */
+export async function insertOrganization(db: Executor, org: Organization): Promise<boolean> {
+  const row = await db
     .insertInto('organizations')
     .values({
       org_id: org.orgId,
@@ -85,7 +86,18 @@ export async function insertOrganization(db: Executor, org: Organization): Promi
       created_at: org.createdAt,
       updated_at: org.updatedAt,
     })
-    .execute();
+    .onConflict((oc) => oc.column('org_id').doNothing())
+    .returning('org_id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Takes the organization row's lock for the rest of the transaction (PostgreSQL; SQLite has one writer):
+ * rules that count rows of one organization, like keeping an owner, then see a stable count.
+ */
+export async function lockOrganization(db: Executor, orgId: string): Promise<void> {
+  await db.updateTable('organizations').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('org_id', '=', orgId).execute();
 }
 
 export async function updateOrganization(db: Executor, org: Organization): Promise<void> {

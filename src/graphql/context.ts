@@ -66,7 +66,7 @@ export function actorOf(principal: Principal, auth: RequestAuth, request: Reques
     case 'session':
       return { type: 'user', id: principal.userId, orgId: principal.orgId, ...where };
     case 'admin':
-      return { type: 'operator', id: principal.keyPrefix, orgId: null, ...where };
+      return { type: 'operator', id: principal.keyId, orgId: null, ...where };
     case 'api_key':
       return { type: 'api_key', id: principal.keyId, orgId: principal.orgId, ...where };
     case 'scim':
@@ -101,7 +101,7 @@ export function createContext(deps: {
     },
     operator() {
       if (principal.kind === 'admin') return principal;
-      if (auth.operatorWithoutKey) return { kind: 'admin', keyPrefix: null };
+      if (auth.operatorWithoutKey) return { kind: 'admin', keyId: null };
       throw new Unauthenticated('this needs the admin API key', ['admin_api_key']);
     },
   };

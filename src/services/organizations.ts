@@ -17,7 +17,7 @@ import { findLoginAccount, insertUser, setPasswordHash, updateUserFields } from 
 import { newId } from '../ids.js';
 import type { Actor } from './actor.js';
 import type { AuditService } from './audit.js';
-import { InvalidInput, NotFound } from './errors.js';
+import { Conflict, InvalidInput, NotFound } from './errors.js';
 import * as v from './validate.js';
 
 export const DEFAULT_MAX_NODES: Record<Tier, number> = { DEVELOPER: 5, PROFESSIONAL: 25, ENTERPRISE: 100, PLUS: 500 };
@@ -95,12 +95,7 @@ export class OrganizationService {
 
     return inTransaction(this.db, async (trx) => {
       const existing = await findOrganization(trx, orgId);
-      if (existing) {
-        const organization = this.applyPatch(existing, { ...input, name }, now);
-        await updateOrganization(trx, organization);
-        await this.afterChange(trx, actor, existing, organization, passwordHash);
-        return { organization, created: false };
-      }
+      if (existing) return this.upsertExisting(trx, actor, existing, { ...input, name }, passwordHash, now);
       const tier = input.tier ?? 'DEVELOPER';
       const oneYear = new Date(this.clock.now().getTime() + 365 * 86400_000).toISOString();
       const organization: Organization = {
@@ -115,7 +110,12 @@ export class OrganizationService {
         createdAt: now,
         updatedAt: now,
       };
-      await insertOrganization(trx, organization);
+      if (!(await insertOrganization(trx, organization))) {
+        // A concurrent POST created it first: this one is the update the caller asked for.
+        const winner = await findOrganization(trx, orgId);
+        if (!winner) throw new Conflict(`organization ${orgId} is being created by another request; retry`);
+        return this.upsertExisting(trx, actor, winner, { ...input, name }, passwordHash, now);
+      }
       // The account behind the organization password: the org's built-in owner.
       await insertUser(
         trx,
@@ -144,6 +144,20 @@ export class OrganizationService {
       for (const hook of this.onCreated) await hook(trx, organization, actor);
       return { organization, created: true };
     });
+  }
+
+  private async upsertExisting(
+    trx: Trx,
+    actor: Actor,
+    existing: Organization,
+    patch: OrganizationPatch,
+    passwordHash: string | null,
+    now: string,
+  ): Promise<{ organization: Organization; created: boolean }> {
+    const organization = this.applyPatch(existing, patch, now);
+    await updateOrganization(trx, organization);
+    await this.afterChange(trx, actor, existing, organization, passwordHash);
+    return { organization, created: false };
   }
 
   async update(actor: Actor, orgId: string, patch: OrganizationPatch): Promise<Organization> {

@@ -4,6 +4,7 @@ import { hashPassword } from '../auth/passwords.js';
 import type { SessionPrincipal } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
 import { type DB, type Trx, inTransaction } from '../db/database.js';
+import { lockOrganization } from '../db/organizations.js';
 import { deleteUserSessions } from '../db/sessions.js';
 import {
   type User,
@@ -138,6 +139,8 @@ export class UserService {
 
   private async change(caller: SessionPrincipal, userId: string, fn: (trx: Trx, user: User) => Promise<User>): Promise<User> {
     return inTransaction(this.db, async (trx) => {
+      // Two admins demoting the last two owners at once must not both pass the owner count.
+      await lockOrganization(trx, caller.orgId);
       // Scoped by the caller's organization: another org's id is simply not found.
       const user = await findUser(trx, caller.orgId, userId);
       if (!user) throw new NotFound(`user ${userId} not found`);

@@ -102,6 +102,27 @@ describe('portal users through GraphQL', () => {
     assert.equal((await session(owner.cookie)).status, 401, 'a removed user is out at once');
   });
 
+  it('two owners demoting each other at once leave one owner, on every database', async () => {
+    await h.createOrg('duo');
+    const account = await h.login('duo');
+    const a = await h.userSession('duo', 'owner', account);
+    const b = await h.userSession('duo', 'owner', account);
+    const [ra, rb] = await Promise.all([
+      h.graphql(ROLE, { id: b.userId, role: 'viewer' }, { cookie: a.cookie }),
+      h.graphql(ROLE, { id: a.userId, role: 'viewer' }, { cookie: b.cookie }),
+    ]);
+    const ok = [ra, rb].filter((r) => r.data?.setUserRole).length;
+    assert.equal(ok, 1, JSON.stringify([ra, rb]));
+    const owners = await h.runtime.database.db
+      .selectFrom('users')
+      .select('id')
+      .where('org_id', '=', 'duo')
+      .where('kind', '=', 'person')
+      .where('role', '=', 'owner')
+      .execute();
+    assert.equal(owners.length, 1);
+  });
+
   it("another org's user id is simply not found", async () => {
     const g = await h.userSession('globex', 'viewer');
     for (const q of [DISABLE, REMOVE, ENABLE]) {

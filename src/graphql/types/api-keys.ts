@@ -1,7 +1,7 @@
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import type { ApiKey } from '../../db/api-keys.js';
 import { API_KEY_SCOPES } from '../../services/api-keys.js';
 import { builder } from '../builder.js';
+import { offsetConnection } from '../pagination.js';
 import { OrganizationRef } from './organization.js';
 
 export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
@@ -23,7 +23,7 @@ builder.objectField(OrganizationRef, 'apiKeys', (t) =>
     type: ApiKeyRef,
     authScopes: { permission: 'keys:read' },
     resolve: (org, args, ctx) =>
-      resolveOffsetConnection({ args, defaultSize: 50, maxSize: 200 }, (page) =>
+      offsetConnection(args, { defaultSize: 50, maxSize: 200 }, (page) =>
         // Tenant scope comes from the session, whatever organization object led here.
         ctx.session().orgId === org.orgId ? ctx.services.apiKeys.list(org.orgId, page) : [],
       ),

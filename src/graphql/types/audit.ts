@@ -1,8 +1,8 @@
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import type { AuditEvent } from '../../db/audit.js';
 import type { ChainVerification } from '../../services/audit.js';
 import { InvalidInput } from '../../services/errors.js';
 import { builder } from '../builder.js';
+import { offsetConnection } from '../pagination.js';
 import { OrganizationRef } from './organization.js';
 
 const AuditEventRef = builder.objectRef<AuditEvent>('AuditEvent').implement({
@@ -37,7 +37,7 @@ builder.queryField('auditEvents', (t) =>
     },
     resolve: (_root, args, ctx) => {
       if (args.from && args.to && args.from > args.to) throw new InvalidInput('from must not be after to', 'from');
-      return resolveOffsetConnection({ args, defaultSize: 50, maxSize: 500 }, (page) =>
+      return offsetConnection(args, { defaultSize: 50, maxSize: 500 }, (page) =>
         ctx.services.audit.list(
           { orgId: args.orgId, action: args.action, from: args.from?.toISOString(), to: args.to?.toISOString() },
           page,
@@ -58,7 +58,7 @@ builder.objectField(OrganizationRef, 'auditEvents', (t) =>
       to: t.arg({ type: 'DateTime', required: false }),
     },
     resolve: (org, args, ctx) =>
-      resolveOffsetConnection({ args, defaultSize: 50, maxSize: 500 }, (page) =>
+      offsetConnection(args, { defaultSize: 50, maxSize: 500 }, (page) =>
         // Scoped by the session's organization, whatever organization object led here.
         org.orgId === ctx.session().orgId
           ? ctx.services.audit.list(

@@ -1,9 +1,9 @@
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { NODE_BANDS, NODE_ROLES } from '../../db/nodes.js';
 import type { LicenseSummary } from '../../services/licenses.js';
 import { NODE_STATUSES, type Node, type NodeUsage } from '../../services/nodes.js';
 import { Unauthenticated } from '../../services/errors.js';
 import { builder } from '../builder.js';
+import { offsetConnection } from '../pagination.js';
 import type { Context } from '../context.js';
 import { OrganizationRef } from './organization.js';
 
@@ -69,7 +69,7 @@ builder.objectField(OrganizationRef, 'nodes', (t) =>
       resolve: async (org, args, ctx) => {
         // Tenant scope comes from the session, whatever organization object led here.
         const own = ctx.session().orgId === org.orgId;
-        const connection = await resolveOffsetConnection({ args, defaultSize: 100, maxSize: 500 }, (page) =>
+        const connection = await offsetConnection(args, { defaultSize: 100, maxSize: 500 }, (page) =>
           own ? ctx.services.nodes.list(org.orgId, page) : [],
         );
         return { ...connection, totalCount: own ? (await usageOf(ctx, org.orgId)).totalCount : 0 };

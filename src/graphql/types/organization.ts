@@ -1,7 +1,7 @@
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import type { Organization } from '../../db/organizations.js';
 import { NotFound } from '../../services/errors.js';
 import { builder } from '../builder.js';
+import { offsetConnection } from '../pagination.js';
 import { OrgStatusEnum, TierEnum } from './enums.js';
 
 export const OrganizationRef = builder.objectRef<Organization>('Organization');
@@ -48,7 +48,7 @@ builder.queryField('organizations', (t) =>
       },
       resolve: async (_root, args, ctx) => {
         let total = 0;
-        const connection = await resolveOffsetConnection({ args, defaultSize: 20, maxSize: MAX_PAGE }, async (page) => {
+        const connection = await offsetConnection(args, { defaultSize: 20, maxSize: MAX_PAGE }, async (page) => {
           const result = await ctx.services.organizations.list(ctx.actor, { status: args.status, tier: args.tier }, page);
           total = result.total;
           return result.items;

@@ -1,6 +1,6 @@
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import type { User } from '../../db/users.js';
 import { builder } from '../builder.js';
+import { offsetConnection } from '../pagination.js';
 import type { Context } from '../context.js';
 import { RoleEnum } from './enums.js';
 import { OrganizationRef } from './organization.js';
@@ -24,7 +24,7 @@ builder.objectField(OrganizationRef, 'users', (t) =>
     type: UserRef,
     authScopes: { permission: 'users:read' },
     resolve: (org, args, ctx) =>
-      resolveOffsetConnection({ args, defaultSize: 50, maxSize: 200 }, (page) =>
+      offsetConnection(args, { defaultSize: 50, maxSize: 200 }, (page) =>
         ctx.services.users.list(ctx.session().orgId === org.orgId ? org.orgId : '', page),
       ),
   }),

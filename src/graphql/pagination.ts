@@ -1,0 +1,30 @@
+import { type DefaultConnectionArguments, cursorToOffset, resolveOffsetConnection } from '@pothos/plugin-relay';
+import { InvalidInput } from '../services/errors.js';
+
+// Offsets past this are no page anyone reads; they would only cost the database a long skip.
+const MAX_OFFSET = 1_000_000;
+
+/**
+ * resolveOffsetConnection with the cursors checked first: a cursor the caller mangled is a 400 naming it,
+ * not an internal error, and never a negative or absurd OFFSET (PostgreSQL refuses the one, both pay for the other).
+ */
+export function offsetConnection<T>(
+  args: DefaultConnectionArguments,
+  sizes: { defaultSize: number; maxSize: number },
+  load: (page: { offset: number; limit: number }) => Promise<readonly T[]> | readonly T[],
+) {
+  for (const name of ['after', 'before'] as const) {
+    const cursor = args[name];
+    if (cursor === null || cursor === undefined) continue;
+    let offset: number;
+    try {
+      offset = cursorToOffset(cursor);
+    } catch {
+      offset = Number.NaN;
+    }
+    if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) {
+      throw new InvalidInput(`${name === 'after' ? 'cursor' : 'before'} is not a cursor this list gave out`, name === 'after' ? 'cursor' : 'before');
+    }
+  }
+  return resolveOffsetConnection({ args, ...sizes }, load);
+}
