@@ -13,6 +13,7 @@ export async function resolveAuth(
   config: Config,
   header: HeaderReader,
   sessionCookie: string | undefined,
+  where: { ip: string | null; userAgent: string | null },
 ): Promise<RequestAuth> {
   const presented = presentedCredential(header, sessionCookie);
   const anonymous = (rejection: string | null): RequestAuth => ({
@@ -27,8 +28,10 @@ export async function resolveAuth(
     case 'admin_api_key': {
       // Compared in constant time; with no key configured, any key sent is wrong.
       if (config.adminApiKey && secretsEqual(presented.secret, config.adminApiKey)) {
+        await services.credentials.adminAccepted(where.ip);
         return { ...anonymous(null), principal: { kind: 'admin', keyId: `op_${sha256Hex(config.adminApiKey).slice(0, 8)}` } };
       }
+      await services.credentials.adminRefused({ type: 'anonymous', id: null, orgId: null, ...where });
       return anonymous('the admin API key is not valid');
     }
     case 'portal_session': {
@@ -40,7 +43,11 @@ export async function resolveAuth(
       return anonymous('SCIM tokens are not enabled on this deployment yet');
     case 'api_key': {
       const result = await services.apiKeys.verify(presented.secret);
-      if ('rejected' in result) return anonymous(result.rejected);
+      if ('rejected' in result) {
+        const actor = { type: 'anonymous' as const, id: null, orgId: null, ...where };
+        await services.credentials.apiKeyRefused(actor, result.rejected, result.orgId ?? null);
+        return anonymous(result.rejected);
+      }
       return { ...anonymous(null), principal: result };
     }
   }

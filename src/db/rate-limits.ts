@@ -18,3 +18,13 @@ export async function bumpCounter(db: Executor, key: string, windowStart: number
 export async function pruneCounters(db: Executor, before: number): Promise<void> {
   await db.deleteFrom('rate_limits').where('window_start', '<', before).execute();
 }
+
+export async function readCounter(db: Executor, key: string, windowStart: number): Promise<number> {
+  const row = await db
+    .selectFrom('rate_limits')
+    .select('count')
+    .where('key', '=', key)
+    .where('window_start', '=', windowStart)
+    .executeTakeFirst();
+  return row ? Number(row.count) : 0;
+}

@@ -4,7 +4,7 @@ import { SESSION_COOKIE } from '../auth/credentials.js';
 import { resolveAuth } from '../auth/resolve.js';
 import { type Context, createContext } from '../graphql/context.js';
 import { errorResponse } from '../rest/router.js';
-import { Forbidden } from '../services/errors.js';
+import { DomainError, Forbidden } from '../services/errors.js';
 import type { AppDeps } from '../app.js';
 import { clientIp, isSecure, remoteAddress } from './client.js';
 
@@ -26,20 +26,21 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
     if (cookie && UNSAFE_METHODS.has(c.req.method) && !sameOrigin(c, config.publicUrl)) {
       return errorResponse(c, new Forbidden('cross-origin request refused: the Origin header does not match this service'));
     }
-    const auth = await resolveAuth(deps.services, config, (name) => c.req.header(name), cookie);
-    const ctx = createContext({
-      auth,
-      services: deps.services,
-      config,
-      clock: deps.clock,
-      database: deps.database,
-      request: {
-        id: c.get('requestId'),
-        ip: clientIp(remoteAddress(c), c.req.header('x-forwarded-for'), config.trustProxyHops),
-        userAgent: c.req.header('user-agent') ?? null,
-        secure,
-      },
-    });
+    const request = {
+      id: c.get('requestId'),
+      ip: clientIp(remoteAddress(c), c.req.header('x-forwarded-for'), config.trustProxyHops),
+      userAgent: c.req.header('user-agent') ?? null,
+      secure,
+    };
+    let auth;
+    try {
+      auth = await resolveAuth(deps.services, config, (name) => c.req.header(name), cookie, request);
+    } catch (err) {
+      // Too many refused credentials from this address: answered before anything else happens.
+      if (err instanceof DomainError) return errorResponse(c, err);
+      throw err;
+    }
+    const ctx = createContext({ auth, services: deps.services, config, clock: deps.clock, database: deps.database, request });
     c.set('ctx', ctx);
     await next();
     await Promise.all(ctx.pending);

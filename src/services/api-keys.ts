@@ -102,16 +102,18 @@ export class ApiKeyService {
   }
 
   /** Per request: revocation, expiry and org suspension take effect on the very next call. */
-  async verify(secret: string): Promise<ApiKeyPrincipal | { rejected: string }> {
+  async verify(secret: string): Promise<ApiKeyPrincipal | { rejected: string; orgId?: string }> {
     const parsed = parseApiKey(secret);
     if (!parsed.ok) return { rejected: parsed.reason };
     const row = await findKeyForAuth(this.deps.db, keyRecordId(parsed.publicId));
     const digest = Buffer.from(sha256Hex(secret), 'hex');
     if (!row || !timingSafeEqual(digest, Buffer.from(row.digest, 'hex'))) return { rejected: 'unknown API key' };
     const now = this.deps.clock.now();
-    if (row.revokedAt) return { rejected: 'the API key was revoked' };
-    if (row.expiresAt && new Date(row.expiresAt).getTime() <= now.getTime()) return { rejected: 'the API key has expired' };
-    if (row.orgStatus !== 'ACTIVE') return { rejected: `the organization is ${row.orgStatus.toLowerCase()}` };
+    if (row.revokedAt) return { rejected: 'the API key was revoked', orgId: row.orgId };
+    if (row.expiresAt && new Date(row.expiresAt).getTime() <= now.getTime()) {
+      return { rejected: 'the API key has expired', orgId: row.orgId };
+    }
+    if (row.orgStatus !== 'ACTIVE') return { rejected: `the organization is ${row.orgStatus.toLowerCase()}`, orgId: row.orgId };
     await this.touch(row.id, row.lastUsedAt, now);
     return { kind: 'api_key', orgId: row.orgId, keyId: row.id, scopes: new Set(row.scopes) };
   }

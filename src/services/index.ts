@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { ApiKeyService } from './api-keys.js';
 import { AuditService } from './audit.js';
+import { CredentialGuard } from './credential-guard.js';
 import type { ServiceDeps } from './deps.js';
 import { IdempotencyService } from './idempotency.js';
 import { LicenseService } from './licenses.js';
@@ -19,6 +20,7 @@ export interface Services {
   users: UserService;
   sessions: SessionService;
   rateLimiter: RateLimiter;
+  credentials: CredentialGuard;
   idempotency: IdempotencyService;
   apiKeys: ApiKeyService;
   licenses: LicenseService;
@@ -35,6 +37,7 @@ export function createServices(database: Database, config: Config, clock: Clock)
   return {
     audit,
     rateLimiter,
+    credentials: new CredentialGuard(rateLimiter, audit),
     idempotency: new IdempotencyService(db, clock),
     organizations,
     apiKeys: new ApiKeyService(deps),

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { type DB, inTransaction } from '../db/database.js';
-import { bumpCounter, pruneCounters } from '../db/rate-limits.js';
+import { bumpCounter, pruneCounters, readCounter } from '../db/rate-limits.js';
 import { RateLimited } from './errors.js';
 
 export interface Reservation {
@@ -34,6 +34,15 @@ export class RateLimiter {
     }
     await this.maybePrune(windowStart);
     return { keys, windowStart };
+  }
+
+  /** Throws RateLimited when the key has used up its attempts in this window; a read, no write. */
+  async assertOpen(key: string, limit: number, windowSeconds: number, message: string): Promise<void> {
+    const nowSec = Math.floor(this.clock.now().getTime() / 1000);
+    const windowStart = nowSec - (nowSec % windowSeconds);
+    if ((await readCounter(this.db, key, windowStart)) >= limit) {
+      throw new RateLimited(message, windowStart + windowSeconds - nowSec);
+    }
   }
 
   async refund(r: Reservation): Promise<void> {

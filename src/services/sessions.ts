@@ -48,7 +48,8 @@ export class SessionService {
     private readonly limiter: RateLimiter,
   ) {}
 
-  async login(actor: Actor, input: LoginInput): Promise<LoginResult> {
+  /** `replacing` is the session the request came with, if any: a new login ends it (no stale token lives on). */
+  async login(actor: Actor, input: LoginInput, replacing: string | null = null): Promise<LoginResult> {
     const orgId = input.orgId.trim();
     const email = input.email?.trim() || null;
     if (!orgId) throw new InvalidInput('org_id must not be empty', 'org_id');
@@ -98,6 +99,7 @@ export class SessionService {
     const sessionId = sha256Hex(token);
     const user = account.user;
     await inTransaction(this.db, async (trx) => {
+      if (replacing) await deleteSession(trx, replacing);
       await insertSession(trx, {
         id: sessionId,
         orgId: org.orgId,
@@ -181,6 +183,13 @@ export class SessionService {
   /** Changes the caller's own password; every other session of theirs ends, this one stays. */
   async changePassword(actor: Actor, principal: SessionPrincipal, current: string, next: string): Promise<void> {
     checkPasswordPolicy(next, 'new_password');
+    // A stolen session must not become a way to guess the password behind it.
+    const attempt = await this.limiter.reserve(
+      [`password-change:${principal.userId}`],
+      LOGIN_LIMIT,
+      LOGIN_WINDOW_SECONDS,
+      'too many password change attempts; wait a minute',
+    );
     const stored = await findPasswordHash(this.db, principal.userId);
     if (!(await verifyPassword(stored, current))) {
       await this.audit.record(actor, {
@@ -192,6 +201,7 @@ export class SessionService {
       });
       throw new InvalidInput('current_password is not correct', 'current_password');
     }
+    await this.limiter.refund(attempt);
     if (current === next) throw new InvalidInput('new_password must differ from the current one', 'new_password');
     const hash = await hashPassword(next);
     await inTransaction(this.db, async (trx) => {

@@ -51,11 +51,16 @@ describe('portal sessions', () => {
     assert.fail('the session outlived its absolute lifetime');
   });
 
-  it('gives a new token on every login and keeps the old one working until logout', async () => {
+  it('gives a new token on every login; logging in again from a session ends that session', async () => {
     const a = await h.login('acme');
     const b = await h.login('acme');
     assert.notEqual(a, b);
-    assert.equal((await session(a)).status, 200);
+    assert.equal((await session(a)).status, 200, 'another browser keeps its own session');
+    const again = await h.call('POST', '/api/v1/auth/login', { cookie: a, body: { org_id: 'acme', password: 'acme-password-1' }, ip: '192.0.2.77' });
+    assert.equal(again.status, 200);
+    assert.notEqual(again.sessionCookie, a);
+    assert.equal((await session(a)).status, 401, 'the session the login came with is dead');
+    assert.equal((await session(again.sessionCookie!)).status, 200);
     assert.equal((await session(b)).status, 200);
   });
 

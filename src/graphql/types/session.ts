@@ -45,7 +45,8 @@ builder.mutationField('login', (t) =>
     description: 'Opens a portal session: the token is set as the axonflow_session cookie, never returned.',
     args: { input: t.arg({ type: LoginInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const { token, principal } = await ctx.services.sessions.login(ctx.actor, input);
+      const current = ctx.principal.kind === 'session' ? ctx.principal.sessionId : null;
+      const { token, principal } = await ctx.services.sessions.login(ctx.actor, input, current);
       ctx.cookies.push({ name: SESSION_COOKIE, value: token, maxAgeSeconds: ctx.config.sessionAbsoluteSeconds });
       return principal;
     },
