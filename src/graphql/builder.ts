@@ -45,7 +45,7 @@ export const builder = new SchemaBuilder<{
     authScopes: (ctx) => ({
       session: ctx.principal.kind === 'session',
       permission: (p) => ctx.principal.kind === 'session' && ctx.principal.permissions.has(p),
-      admin: ctx.principal.kind === 'admin' || ctx.auth.operatorWithoutKey,
+      admin: ctx.principal.kind === 'admin' || ctx.actAsOperatorWithoutKey(),
       runtime: (scope) =>
         ctx.principal.kind === 'api_key' && (ctx.principal.scopes.has(scope) || ctx.principal.scopes.has('*')),
       anyApiKey: ctx.principal.kind === 'api_key',

@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Clock } from '../clock.js';
 import type { AdminPrincipal, Principal, RequestAuth, SessionPrincipal } from '../auth/principal.js';
-import { orgIdOf } from '../auth/principal.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { type Organization, findOrganizations } from '../db/organizations.js';
@@ -39,6 +38,11 @@ export interface Context {
   pending: Promise<unknown>[];
   session(): SessionPrincipal;
   operator(): AdminPrincipal;
+  /**
+   * Where the deployment mode lets a request without a key act as the operator, the admin scope calls this
+   * when it grants such a request an admin field: from then on the request is audited as the operator.
+   */
+  actAsOperatorWithoutKey(): boolean;
 }
 
 export interface Loaders {
@@ -72,9 +76,7 @@ export function actorOf(principal: Principal, auth: RequestAuth, request: Reques
     case 'scim':
       return { type: 'scim', id: principal.tokenId, orgId: principal.orgId, ...where };
     case 'anonymous':
-      return auth.operatorWithoutKey
-        ? { type: 'operator', id: null, orgId: orgIdOf(principal), ...where }
-        : { type: 'anonymous', id: null, orgId: null, ...where };
+      return { type: 'anonymous', id: null, orgId: null, ...where };
   }
 }
 
@@ -88,7 +90,7 @@ export function createContext(deps: {
 }): Context {
   const { auth } = deps;
   const principal = auth.principal;
-  return {
+  const ctx: Context = {
     ...deps,
     principal,
     actor: actorOf(principal, auth, deps.request),
@@ -104,5 +106,11 @@ export function createContext(deps: {
       if (auth.operatorWithoutKey) return { kind: 'admin', keyId: null };
       throw new Unauthenticated('this needs the admin API key', ['admin_api_key']);
     },
+    actAsOperatorWithoutKey() {
+      if (!auth.operatorWithoutKey || principal.kind !== 'anonymous') return false;
+      ctx.actor = { ...ctx.actor, type: 'operator', id: null };
+      return true;
+    },
   };
+  return ctx;
 }

@@ -101,15 +101,18 @@ export class LicenseService {
     this.verifyKey = createPublicKey(this.signingKey);
     this.publicDocument = publicKeyDocument(this.verifyKey);
 
-    deps.organizations.whenCreated(async (trx, org, actor) => {
+    // The license follows the organization's terms: issued at creation, reissued when tier, max_nodes or
+    // expiry change. Permissions an operator chose survive a change that keeps the tier.
+    deps.organizations.whenTermsChange(async (trx, before, org, actor) => {
       const now = this.deps.clock.now().getTime();
       const expires = Date.parse(org.expiresAt);
       // A signed license must expire after it was issued: an org created already expired gets an expired license.
       const issuedAt = new Date(expires > now ? now : expires - DAY_MS).toISOString();
+      const kept = before && before.tier === org.tier ? (await findCurrentLicense(trx, org.orgId))?.permissions : null;
       const terms: Terms = {
         tier: org.tier,
         maxNodes: org.maxNodes,
-        permissions: [...TIER_PERMISSIONS[org.tier]],
+        permissions: kept ? kept.filter((x) => (LICENSE_PERMISSIONS as readonly string[]).includes(x)) : [...TIER_PERMISSIONS[org.tier]],
         expiresAt: new Date(expires).toISOString(),
       };
       await this.write(trx, actor, org.orgId, terms, issuedAt);

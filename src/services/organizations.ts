@@ -37,11 +37,14 @@ export interface OrganizationInput {
 
 export type OrganizationPatch = { [K in Exclude<keyof OrganizationInput, 'orgId' | 'password'>]?: OrganizationInput[K] | null };
 
-/** Called inside the transaction that creates or re-tiers an organization (licenses hook in here). */
-export type OrganizationHook = (trx: Trx, org: Organization, actor: Actor) => Promise<void>;
+/**
+ * Called inside the transaction that sets an organization's licensed terms: at creation (before is null) and
+ * whenever tier, max_nodes or expiry change. Licenses hook in here.
+ */
+export type TermsHook = (trx: Trx, before: Organization | null, after: Organization, actor: Actor) => Promise<void>;
 
 export class OrganizationService {
-  private readonly onCreated: OrganizationHook[] = [];
+  private readonly onTerms: TermsHook[] = [];
 
   constructor(
     private readonly db: DB,
@@ -49,8 +52,8 @@ export class OrganizationService {
     private readonly audit: AuditService,
   ) {}
 
-  whenCreated(hook: OrganizationHook): void {
-    this.onCreated.push(hook);
+  whenTermsChange(hook: TermsHook): void {
+    this.onTerms.push(hook);
   }
 
   get(orgId: string): Promise<Organization | null> {
@@ -141,7 +144,7 @@ export class OrganizationService {
         targetId: orgId,
         details: { tier, status: organization.status, max_nodes: organization.maxNodes, password_set: passwordHash !== null },
       });
-      for (const hook of this.onCreated) await hook(trx, organization, actor);
+      for (const hook of this.onTerms) await hook(trx, null, organization, actor);
       return { organization, created: true };
     });
   }
@@ -230,6 +233,9 @@ export class OrganizationService {
       details: { changed, status: after.status, sessions_ended: sessionsEnded },
     });
     if (passwordHash) await this.setOrgAccountPassword(trx, actor, after, passwordHash);
+    if (before.tier !== after.tier || before.maxNodes !== after.maxNodes || before.expiresAt !== after.expiresAt) {
+      for (const hook of this.onTerms) await hook(trx, before, after, actor);
+    }
   }
 
   private async setOrgAccountPassword(trx: Trx, actor: Actor, org: Organization, hash: string): Promise<void> {

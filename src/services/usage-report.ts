@@ -1,7 +1,8 @@
 import { type RollupRange, type UsageAggregate, aggregateUsage, emptyAggregate } from '../db/usage.js';
 import type { ServiceDeps } from './deps.js';
 import { InvalidInput } from './errors.js';
-import { DAY_MS, HOUR_MS, LATEST, USAGE_EVENT_TYPES, type UsageEventType, parseInstant } from './usage-events.js';
+import { LATEST, parseInstant } from './instant.js';
+import { DAY_MS, HOUR_MS, USAGE_EVENT_TYPES, type UsageEventType } from './usage-events.js';
 
 // Reports over the rollups: the window, its buckets, and the metrics computed in SQL.
 

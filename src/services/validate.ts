@@ -1,4 +1,5 @@
 import { InvalidInput } from './errors.js';
+import { parseInstant } from './instant.js';
 
 // Rules that GraphQL types cannot say (lengths, formats, ranges). Each failure names the field in
 // snake_case, as REST callers send it; GraphQL callers see the same words.
@@ -33,13 +34,11 @@ export function integer(field: string, value: number, min: number, max: number):
   return value;
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** YYYY-MM-DD or a full ISO timestamp, returned as an ISO timestamp (a bare date means midnight UTC). */
+/** YYYY-MM-DD (midnight UTC) or an ISO-8601 timestamp with its zone, from year 2000 to 9998, as ISO text. */
 export function dateOrTimestamp(field: string, value: string): string {
-  const d = new Date(DATE.test(value) ? `${value}T00:00:00.000Z` : value);
-  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
-    throw new InvalidInput(`${field} must be a date (YYYY-MM-DD) or an ISO-8601 timestamp`, field);
+  const t = parseInstant(value);
+  if (t === null) {
+    throw new InvalidInput(`${field} must be a date (YYYY-MM-DD) or an ISO-8601 timestamp with a zone, from year 2000 to 9998`, field);
   }
-  return d.toISOString();
+  return new Date(t).toISOString();
 }

@@ -93,6 +93,9 @@ describe('admin organization API', () => {
       ['POST', '/api/v1/admin/organizations', { org_id: 'okid', name: 'N', password: 'password123' }, 'password'],
       ['POST', '/api/v1/admin/organizations', { org_id: 'okid', name: 'N', contact_email: 'nope' }, 'contact_email'],
       ['POST', '/api/v1/admin/organizations', { org_id: 'okid', name: 'N', expires_at: 'next year' }, 'expires_at'],
+      ['POST', '/api/v1/admin/organizations', { org_id: 'okid', name: 'N', expires_at: '0000-01-01' }, 'expires_at'],
+      ['POST', '/api/v1/admin/organizations', { org_id: 'okid', name: 'N', expires_at: '2027-02-30' }, 'expires_at'],
+      ['POST', '/api/v1/admin/organizations', { org_id: 'okid', name: 'N', expires_at: '2027-01-01T00:00:00' }, 'expires_at'],
       ['POST', '/api/v1/admin/organizations', { org_id: 'okid', name: 'N', color: 'blue' }, 'color'],
       ['PATCH', '/api/v1/admin/organizations/acme', { status: 'DELETED' }, 'status'],
       ['PATCH', '/api/v1/admin/organizations/acme', { org_id: 'other' }, 'org_id'],
@@ -210,6 +213,10 @@ describe('admin key rules per deployment mode', () => {
       const audit = await h.call('GET', '/api/v1/admin/audit?action=organization.created');
       assert.equal(audit.body.events[0].actor_type, 'operator');
       assert.equal(audit.body.events[0].actor_id, null);
+      // Only admin fields make a keyless request the operator: a failed login stays anonymous.
+      await h.call('POST', '/api/v1/auth/login', { body: { org_id: 'netco', password: 'wrong-password-9' } });
+      const failed = await h.call('GET', '/api/v1/admin/audit?action=auth.login_failed');
+      assert.equal(failed.body.events[0].actor_type, 'anonymous');
     } finally {
       await h.close();
     }

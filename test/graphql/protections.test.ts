@@ -28,6 +28,9 @@ describe('GraphQL protections', () => {
     const { key } = await h.apiKey('acme', ['usage:write'], cookie);
     const runtime = await h.graphql('{ viewer { kind permissions organization { orgId } } }', {}, { headers: { 'x-api-key': key } });
     assert.deepEqual(runtime.data.viewer, { kind: 'api_key', permissions: ['usage:write'], organization: { orgId: 'acme' } });
+    const pii = await h.graphql('{ viewer { organization { contactEmail } } }', {}, { headers: { 'x-api-key': key } });
+    assert.equal(pii.data.viewer.organization.contactEmail, null);
+    assert.match(pii.errors[0].message, /portal session/);
     const scim = await h.graphql('{ viewer { kind } }', {}, { headers: { authorization: 'Bearer scim_abcdefabcdefabcdef' } });
     assert.match(scim.errors[0].message, /SCIM tokens are accepted only on \/scim\/v2/);
   });

@@ -154,3 +154,28 @@ describe('license issuance', () => {
     }
   });
 });
+
+describe('the license follows the organization terms', () => {
+  it('is reissued when PATCH changes tier, max_nodes or expiry, keeping chosen permissions while the tier stays', async () => {
+    const h = await Harness.start();
+    try {
+      await h.createOrg('terms', { tier: 'PROFESSIONAL' });
+      const cookie = await h.login('terms');
+      await h.admin('POST', '/api/v1/admin/organizations/terms/license', { permissions: ['sso', 'hitl'] });
+      await h.admin('PATCH', '/api/v1/admin/organizations/terms', { max_nodes: 42 });
+      let license = (await h.call('GET', '/api/v1/license', { cookie })).body;
+      assert.equal(license.max_nodes, 42);
+      assert.equal(license.status, 'valid');
+      assert.deepEqual(license.permissions, ['sso', 'hitl']);
+      await h.admin('PATCH', '/api/v1/admin/organizations/terms', { tier: 'PLUS' });
+      license = (await h.call('GET', '/api/v1/license', { cookie })).body;
+      assert.equal(license.tier, 'PLUS');
+      assert.ok(license.permissions.includes('sebi'), 'a new tier brings its own permissions');
+      const before = license.license_id;
+      await h.admin('PATCH', '/api/v1/admin/organizations/terms', { name: 'Renamed' });
+      assert.equal((await h.call('GET', '/api/v1/license', { cookie })).body.license_id, before, 'a rename issues nothing');
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -13,8 +13,9 @@ OrganizationRef.implement({
     tier: t.field({ type: TierEnum, resolve: (o) => o.tier }),
     status: t.field({ type: OrgStatusEnum, resolve: (o) => o.status }),
     maxNodes: t.exposeInt('maxNodes'),
-    contactEmail: t.exposeString('contactEmail', { nullable: true }),
-    contactPhone: t.exposeString('contactPhone', { nullable: true }),
+    // Contact details are for people (portal and operator), not for workloads holding a runtime key.
+    contactEmail: t.exposeString('contactEmail', { nullable: true, authScopes: { $any: { session: true, admin: true } } }),
+    contactPhone: t.exposeString('contactPhone', { nullable: true, authScopes: { $any: { session: true, admin: true } } }),
     expiresAt: t.field({ type: 'DateTime', resolve: (o) => o.expiresAt }),
     createdAt: t.field({ type: 'DateTime', resolve: (o) => o.createdAt }),
     updatedAt: t.field({ type: 'DateTime', resolve: (o) => o.updatedAt }),
