@@ -1,3 +1,5 @@
+import { Forbidden } from './errors.js';
+
 /** Who did something, and from where: what the audit trail records of every change. */
 export interface Actor {
   type: 'user' | 'operator' | 'api_key' | 'scim' | 'anonymous' | 'system';
@@ -6,6 +8,15 @@ export interface Actor {
   orgId: string | null;
   ip: string | null;
   userAgent: string | null;
+}
+
+/**
+ * The organization an actor acts for. Tenant services take the actor, never an organization id: the id
+ * comes from the verified principal the actor was built from, so no input can point them at another tenant.
+ */
+export function tenantOf(actor: Actor): string {
+  if (!actor.orgId) throw new Forbidden('this needs the credential of an organization');
+  return actor.orgId;
 }
 
 export const systemActor: Actor = { type: 'system', id: null, orgId: null, ip: null, userAgent: null };

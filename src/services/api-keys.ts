@@ -4,7 +4,7 @@ import type { ApiKeyPrincipal } from '../auth/principal.js';
 import { sha256Hex } from '../auth/tokens.js';
 import { inTransaction } from '../db/database.js';
 import { type ApiKey, findApiKey, findKeyForAuth, insertApiKey, listApiKeys, revokeApiKey, touchApiKey } from '../db/api-keys.js';
-import type { Actor } from './actor.js';
+import { type Actor, tenantOf } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { InvalidInput, NotFound } from './errors.js';
 import * as v from './validate.js';
@@ -38,18 +38,19 @@ export class ApiKeyService {
 
   constructor(private readonly deps: ServiceDeps) {}
 
-  list(orgId: string, page: { offset: number; limit: number }): Promise<ApiKey[]> {
-    return listApiKeys(this.deps.db, orgId, page);
+  list(actor: Actor, page: { offset: number; limit: number }): Promise<ApiKey[]> {
+    return listApiKeys(this.deps.db, tenantOf(actor), page);
   }
 
-  async get(orgId: string, id: string): Promise<ApiKey> {
-    const key = await findApiKey(this.deps.db, orgId, id);
+  async get(actor: Actor, id: string): Promise<ApiKey> {
+    const key = await findApiKey(this.deps.db, tenantOf(actor), id);
     if (!key) throw new NotFound(`API key ${id} not found`);
     return key;
   }
 
   /** Makes a key; the secret is in the result once and nowhere else, ever. */
-  async create(actor: Actor, orgId: string, input: NewApiKey): Promise<{ apiKey: ApiKey; key: string }> {
+  async create(actor: Actor, input: NewApiKey): Promise<{ apiKey: ApiKey; key: string }> {
+    const orgId = tenantOf(actor);
     const name = v.text('name', input.name, { max: 200 });
     if (input.scopes.length === 0) throw new InvalidInput('scopes must name at least one scope', 'scopes');
     for (const s of input.scopes) {
@@ -89,7 +90,8 @@ export class ApiKeyService {
     return { apiKey, key };
   }
 
-  async revoke(actor: Actor, orgId: string, id: string): Promise<ApiKey> {
+  async revoke(actor: Actor, id: string): Promise<ApiKey> {
+    const orgId = tenantOf(actor);
     return inTransaction(this.deps.db, async (trx) => {
       const key = await findApiKey(trx, orgId, id);
       if (!key) throw new NotFound(`API key ${id} not found`);

@@ -12,7 +12,7 @@ import {
   nodeCounts,
   upsertNode,
 } from '../db/nodes.js';
-import type { Actor } from './actor.js';
+import { type Actor, tenantOf } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { InvalidInput, NotFound } from './errors.js';
 import * as v from './validate.js';
@@ -74,7 +74,8 @@ export class NodeService {
    * Records a heartbeat. The limit alerts and never refuses: a node over max_nodes is accepted and counted,
    * and the band it causes is settled in the same transaction.
    */
-  async heartbeat(actor: Actor, orgId: string, input: HeartbeatInput): Promise<{ node: Node; usage: NodeUsage }> {
+  async heartbeat(actor: Actor, input: HeartbeatInput): Promise<{ node: Node; usage: NodeUsage }> {
+    const orgId = tenantOf(actor);
     const fields = this.validate(input);
     const now = this.deps.clock.now();
     const at = now.toISOString();
@@ -88,9 +89,9 @@ export class NodeService {
     });
   }
 
-  async list(orgId: string, page: { offset: number; limit: number }): Promise<Node[]> {
+  async list(actor: Actor, page: { offset: number; limit: number }): Promise<Node[]> {
     const now = this.deps.clock.now();
-    const rows = await listNodes(this.deps.db, orgId, page);
+    const rows = await listNodes(this.deps.db, tenantOf(actor), page);
     return rows.map((n) => withStatus(n, now));
   }
 
@@ -98,7 +99,8 @@ export class NodeService {
    * Counts against the limit. Nodes go stale without any write, so a read is where many band changes are
    * first seen; it writes only when the band differs from the stored one.
    */
-  async usage(actor: Actor, orgId: string): Promise<NodeUsage> {
+  async usage(actor: Actor): Promise<NodeUsage> {
+    const orgId = tenantOf(actor);
     const now = this.deps.clock.now();
     const counts = await this.counts(this.deps.db, orgId, now);
     const band = bandOf(counts.active, counts.maxNodes);

@@ -1,5 +1,6 @@
 import { inTransaction } from '../db/database.js';
 import { addToDaily, addToHourly, insertNewEvents, type UsageEventRow } from '../db/usage.js';
+import { type Actor, tenantOf } from './actor.js';
 import type { ServiceDeps } from './deps.js';
 import { InvalidInput } from './errors.js';
 import { DAY_MS, type EventProblem, rollupsOf, validateEvent } from './usage-events.js';
@@ -35,7 +36,8 @@ export class UsageService {
    * written in one transaction with its rollups, counting each event id once per organization, ever.
    * No audit event: usage is telemetry, not a change anyone made to the organization.
    */
-  async ingest(orgId: string, events: unknown[], limits: { maxEvents: number } = { maxEvents: MAX_BATCH_EVENTS }): Promise<IngestResult> {
+  async ingest(actor: Actor, events: unknown[], limits: { maxEvents: number } = { maxEvents: MAX_BATCH_EVENTS }): Promise<IngestResult> {
+    const orgId = tenantOf(actor);
     if (!Array.isArray(events) || events.length === 0) throw new InvalidInput('events must hold at least one event', 'events');
     if (events.length > limits.maxEvents) {
       throw new InvalidInput(`events must hold at most ${limits.maxEvents} events; split the batch (${events.length} sent)`, 'events');
@@ -76,7 +78,7 @@ export class UsageService {
     return { accepted, duplicates: events.length - accepted };
   }
 
-  report(orgId: string, args: UsageReportArgs): UsageReport {
-    return buildReport(this.deps, orgId, args);
+  report(actor: Actor, args: UsageReportArgs): UsageReport {
+    return buildReport(this.deps, tenantOf(actor), args);
   }
 }

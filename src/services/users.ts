@@ -17,7 +17,7 @@ import {
   updateUserFields,
 } from '../db/users.js';
 import { newId } from '../ids.js';
-import type { Actor } from './actor.js';
+import { type Actor, tenantOf } from './actor.js';
 import type { AuditService } from './audit.js';
 import { Conflict, InvalidInput, NotFound } from './errors.js';
 import * as v from './validate.js';
@@ -40,16 +40,13 @@ export class UserService {
     private readonly audit: AuditService,
   ) {}
 
-  list(orgId: string, page: { offset: number; limit: number }): Promise<User[]> {
-    return listUsers(this.db, orgId, page);
-  }
-
-  get(orgId: string, userId: string): Promise<User | null> {
-    return findUser(this.db, orgId, userId);
+  list(actor: Actor, page: { offset: number; limit: number }): Promise<User[]> {
+    return listUsers(this.db, tenantOf(actor), page);
   }
 
   /** Adds a person with a generated first password, returned once and never stored in plaintext. */
-  async add(actor: Actor, orgId: string, input: NewUserInput): Promise<{ user: User; initialPassword: string }> {
+  async add(actor: Actor, input: NewUserInput): Promise<{ user: User; initialPassword: string }> {
+    const orgId = tenantOf(actor);
     const email = v.email('email', input.email);
     const name = v.text('name', input.name, { max: 200 });
     const initialPassword = randomBytes(18).toString('base64url');

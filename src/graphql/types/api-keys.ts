@@ -25,7 +25,7 @@ builder.objectField(OrganizationRef, 'apiKeys', (t) =>
     resolve: (org, args, ctx) =>
       offsetConnection(args, { defaultSize: 50, maxSize: 200 }, (page) =>
         // Tenant scope comes from the session, whatever organization object led here.
-        ctx.session().orgId === org.orgId ? ctx.services.apiKeys.list(org.orgId, page) : [],
+        ctx.session().orgId === org.orgId ? ctx.services.apiKeys.list(ctx.actor, page) : [],
       ),
   }),
 );
@@ -35,7 +35,7 @@ builder.queryField('apiKey', (t) =>
     type: ApiKeyRef,
     authScopes: { permission: 'keys:read' },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, ctx) => ctx.services.apiKeys.get(ctx.session().orgId, String(args.id)),
+    resolve: (_root, args, ctx) => ctx.services.apiKeys.get(ctx.actor, String(args.id)),
   }),
 );
 
@@ -66,7 +66,7 @@ builder.mutationField('createApiKey', (t) =>
     type: ApiKeyCreated,
     authScopes: { permission: 'keys:manage' },
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.services.apiKeys.create(ctx.actor, ctx.session().orgId, input),
+    resolve: (_root, { input }, ctx) => ctx.services.apiKeys.create(ctx.actor, input),
   }),
 );
 
@@ -76,6 +76,6 @@ builder.mutationField('revokeApiKey', (t) =>
     description: 'Revokes a key: it stops working on the next request.',
     authScopes: { permission: 'keys:manage' },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, ctx) => ctx.services.apiKeys.revoke(ctx.actor, ctx.session().orgId, String(args.id)),
+    resolve: (_root, args, ctx) => ctx.services.apiKeys.revoke(ctx.actor, String(args.id)),
   }),
 );

@@ -1,7 +1,6 @@
 import { NODE_BANDS, NODE_ROLES } from '../../db/nodes.js';
 import type { LicenseSummary } from '../../services/licenses.js';
 import { NODE_STATUSES, type Node, type NodeUsage } from '../../services/nodes.js';
-import { Unauthenticated } from '../../services/errors.js';
 import { builder } from '../builder.js';
 import { offsetConnection } from '../pagination.js';
 import type { Context } from '../context.js';
@@ -51,10 +50,10 @@ export const NodeUsageRef = builder.objectRef<NodeUsage>('NodeUsage').implement(
 
 // One counts query per request, shared by nodeUsage and the connection's totalCount.
 const usageByRequest = new WeakMap<Context, Promise<NodeUsage>>();
-function usageOf(ctx: Context, orgId: string): Promise<NodeUsage> {
+function usageOf(ctx: Context): Promise<NodeUsage> {
   let usage = usageByRequest.get(ctx);
   if (!usage) {
-    usage = ctx.services.nodes.usage(ctx.actor, orgId);
+    usage = ctx.services.nodes.usage(ctx.actor);
     usageByRequest.set(ctx, usage);
   }
   return usage;
@@ -70,9 +69,9 @@ builder.objectField(OrganizationRef, 'nodes', (t) =>
         // Tenant scope comes from the session, whatever organization object led here.
         const own = ctx.session().orgId === org.orgId;
         const connection = await offsetConnection(args, { defaultSize: 100, maxSize: 500 }, (page) =>
-          own ? ctx.services.nodes.list(org.orgId, page) : [],
+          own ? ctx.services.nodes.list(ctx.actor, page) : [],
         );
-        return { ...connection, totalCount: own ? (await usageOf(ctx, org.orgId)).totalCount : 0 };
+        return { ...connection, totalCount: own ? (await usageOf(ctx)).totalCount : 0 };
       },
     },
     {
@@ -88,7 +87,7 @@ builder.objectField(OrganizationRef, 'nodeUsage', (t) =>
     type: NodeUsageRef,
     nullable: true,
     authScopes: { permission: 'nodes:read' },
-    resolve: (org, _args, ctx) => (ctx.session().orgId === org.orgId ? usageOf(ctx, org.orgId) : null),
+    resolve: (org, _args, ctx) => (ctx.session().orgId === org.orgId ? usageOf(ctx) : null),
   }),
 );
 
@@ -139,11 +138,9 @@ builder.mutationField('reportHeartbeat', (t) =>
     authScopes: { runtime: 'nodes:write' },
     args: { input: t.arg({ type: HeartbeatInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const p = ctx.principal;
-      if (p.kind !== 'api_key') throw new Unauthenticated('this needs a runtime API key', ['api_key']);
-      const { node, usage } = await ctx.services.nodes.heartbeat(ctx.actor, p.orgId, input);
+      const { node, usage } = await ctx.services.nodes.heartbeat(ctx.actor, input);
       // Asked here, not in NodeService, so the node and license services stay independent of each other.
-      const license = await ctx.services.licenses.statusFor(p.orgId);
+      const license = await ctx.services.licenses.statusFor(node.orgId);
       return { node, license, limits: usage };
     },
   }),

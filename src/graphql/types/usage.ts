@@ -1,4 +1,4 @@
-import { NotFound, Unauthenticated } from '../../services/errors.js';
+import { NotFound } from '../../services/errors.js';
 import {
   type IngestResult,
   type UsageMetrics,
@@ -83,10 +83,9 @@ builder.objectField(OrganizationRef, 'usage', (t) =>
       groupBy: t.arg({ type: UsageGroupByEnum, required: false }),
     },
     resolve: (org, args, ctx) => {
-      // Tenant scope comes from the session, whatever organization object led here.
-      const orgId = ctx.session().orgId;
-      if (org.orgId !== orgId) throw new NotFound('organization not found');
-      return ctx.services.usage.report(orgId, args);
+      // Tenant scope is the caller's, whatever organization object led here.
+      if (org.orgId !== ctx.session().orgId) throw new NotFound('organization not found');
+      return ctx.services.usage.report(ctx.actor, args);
     },
   }),
 );
@@ -118,9 +117,7 @@ builder.mutationField('ingestUsage', (t) =>
     authScopes: { runtime: 'usage:write' },
     args: { input: t.arg({ type: UsageBatchInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
-      const p = ctx.principal;
-      if (p.kind !== 'api_key') throw new Unauthenticated('this needs a runtime API key', ['api_key']);
-      return ctx.services.usage.ingest(p.orgId, input.events);
+      return ctx.services.usage.ingest(ctx.actor, input.events);
     },
   }),
 );

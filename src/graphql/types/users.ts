@@ -25,7 +25,8 @@ builder.objectField(OrganizationRef, 'users', (t) =>
     authScopes: { permission: 'users:read' },
     resolve: (org, args, ctx) =>
       offsetConnection(args, { defaultSize: 50, maxSize: 200 }, (page) =>
-        ctx.services.users.list(ctx.session().orgId === org.orgId ? org.orgId : '', page),
+        // Tenant scope is the caller's, whatever organization object led here.
+        ctx.session().orgId === org.orgId ? ctx.services.users.list(ctx.actor, page) : [],
       ),
   }),
 );
@@ -58,7 +59,7 @@ builder.mutationField('addUser', (t) =>
     authScopes: (_root, { input }) =>
       input.role === 'owner' ? { permission: 'owners:manage' } : { permission: 'users:manage' },
     args: { input: t.arg({ type: AddUserInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.services.users.add(ctx.actor, ctx.session().orgId, input),
+    resolve: (_root, { input }, ctx) => ctx.services.users.add(ctx.actor, input),
   }),
 );
 
