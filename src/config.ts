@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { DatabaseConfig } from './db/database.js';
 import { generateSigningKeyPem, loadSigningKey } from './licenses/license-format.js';
 
 export const DEPLOYMENT_MODES = ['saas', 'enterprise', 'in-vpc'] as const;
@@ -8,10 +9,6 @@ export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
 export type Environment = (typeof ENVIRONMENTS)[number];
-
-export type DatabaseConfig =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; url: string; schema?: string };
 
 export interface Config {
   port: number;
@@ -23,6 +20,10 @@ export interface Config {
   deploymentMode: DeploymentMode;
   environment: Environment;
   publicUrl: string | null;
+  /** Host names the service answers for besides PUBLIC_URL's (and loopback names in development). */
+  allowedHosts: string[];
+  /** Exact origins a browser may call the API from with credentials (CORS); empty: CORS is closed. */
+  corsOrigins: string[];
   trustProxyHops: number;
   sessionIdleSeconds: number;
   sessionAbsoluteSeconds: number;
@@ -50,9 +51,9 @@ export interface LoadedConfig {
 type Env = Record<string, string | undefined>;
 
 /**
- * Whether a request without X-Admin-API-Key may act as the operator. The documented rule: saas keeps
- * the admin API keyed except in staging; enterprise and in-vpc treat the network as the boundary.
- * Development always has a key (made at first start), so saas + development refuses a missing key.
+ * Whether a request without X-Admin-API-Key may act as the operator when no key is configured. The
+ * documented rule: saas keeps the admin API keyed except in staging; enterprise and in-vpc treat the network
+ * as the boundary. A configured key is required in every mode; development always has one (made at first start).
  */
 export function missingAdminKeyAllowed(mode: DeploymentMode, environment: Environment): boolean {
   if (mode !== 'saas') return true;
@@ -98,6 +99,27 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     }
   }
 
+  const allowedHosts = list(env.ALLOWED_HOSTS);
+  for (const h of allowedHosts) {
+    if (!/^([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i.test(h)) {
+      problems.push(`ALLOWED_HOSTS: ${JSON.stringify(h)} is not a host name (e.g. api.example.com or 10.0.0.5:8080)`);
+    }
+  }
+  if (environment !== 'development' && !publicUrl && allowedHosts.length === 0) {
+    problems.push(`PUBLIC_URL or ALLOWED_HOSTS is required when ENVIRONMENT=${environment}: requests are answered only for the service's own host names`);
+  }
+  const corsOrigins = list(env.CORS_ORIGINS);
+  for (const o of corsOrigins) {
+    let exact = false;
+    try {
+      const u = new URL(o);
+      exact = (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o && !o.includes('*');
+    } catch {
+      // not a URL
+    }
+    if (!exact) problems.push(`CORS_ORIGINS: ${JSON.stringify(o)} is not an exact origin like https://portal.example.com (no path, no wildcard)`);
+  }
+
   const sessionIdleSeconds = int('SESSION_IDLE_TIMEOUT_SECONDS', 3600, 60, 7 * 86400);
   const sessionAbsoluteSeconds = int('SESSION_ABSOLUTE_TIMEOUT_SECONDS', 86400, 300, 30 * 86400);
   if (sessionIdleSeconds > sessionAbsoluteSeconds) {
@@ -131,6 +153,12 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     if (adminRequired) problems.push('ADMIN_API_KEY is required when DEPLOYMENT_MODE=saas and ENVIRONMENT=production');
   }
 
+  if (adminApiKey === null && missingAdminKeyAllowed(deploymentMode, environment)) {
+    notices.push(
+      `ADMIN_API_KEY is not set: with DEPLOYMENT_MODE=${deploymentMode} and ENVIRONMENT=${environment} the admin API is open to anyone who can reach this service on the network`,
+    );
+  }
+
   const encryptionRaw = secret('ENCRYPTION_KEY', () => randomBytes(32).toString('base64'), true);
   let encryptionKey: Buffer = Buffer.alloc(0);
   if (encryptionRaw !== null) {
@@ -157,6 +185,8 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     deploymentMode,
     environment,
     publicUrl,
+    allowedHosts,
+    corsOrigins,
     trustProxyHops: int('TRUST_PROXY_HOPS', 0, 0, 10),
     sessionIdleSeconds,
     sessionAbsoluteSeconds,
@@ -168,6 +198,10 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   if (problems.length > 0) throw new ConfigError(problems);
   devSecrets?.save();
   return { config, notices };
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 function parseDatabaseUrl(raw: string | undefined, dataDir: string, problems: string[]): DatabaseConfig {
@@ -212,7 +246,7 @@ class DevSecretStore {
   }
   save(): void {
     if (!this.dirty) return;
-    mkdirSync(join(this.path, '..'), { recursive: true });
+    mkdirSync(join(this.path, '..'), { recursive: true, mode: 0o700 });
     writeFileSync(this.path, JSON.stringify(this.values, null, 2) + '\n', { mode: 0o600 });
     chmodSync(this.path, 0o600);
   }

@@ -37,11 +37,52 @@ describe('configuration', () => {
     assert.ok(p.some((x) => x.includes('ENCRYPTION_KEY')));
   });
 
+  const productionSecrets = () => ({
+    ENVIRONMENT: 'production',
+    DATA_DIR: dataDir(),
+    ENCRYPTION_KEY: 'ab'.repeat(32),
+    LICENSE_SIGNING_KEY: Buffer.from(generateSigningKeyPem()).toString('base64'),
+  });
+
+  it('production without a key in enterprise or in-vpc mode says in one line that the admin API is open', () => {
+    for (const mode of ['enterprise', 'in-vpc']) {
+      const { config, notices } = loadConfig({ ...productionSecrets(), DEPLOYMENT_MODE: mode, ALLOWED_HOSTS: 'api.internal' });
+      assert.equal(config.adminApiKey, null);
+      const lines = notices.filter((n) => n.includes('admin API is open'));
+      assert.equal(lines.length, 1, notices.join('\n'));
+      assert.match(lines[0], new RegExp(`DEPLOYMENT_MODE=${mode}`));
+    }
+    const keyed = loadConfig({ ...productionSecrets(), DEPLOYMENT_MODE: 'enterprise', ALLOWED_HOSTS: 'api.internal', ADMIN_API_KEY: 'k'.repeat(24) });
+    assert.deepEqual(keyed.notices, [], 'with a key nothing is open');
+  });
+
+  it('outside development needs the names it answers for: PUBLIC_URL or ALLOWED_HOSTS', () => {
+    const p = problems({ ...productionSecrets(), ADMIN_API_KEY: 'a'.repeat(32) });
+    assert.ok(p.some((x) => x.startsWith('PUBLIC_URL or ALLOWED_HOSTS is required')), p.join('\n'));
+    const staging = problems({ ENVIRONMENT: 'staging', DATA_DIR: dataDir() });
+    assert.ok(staging.some((x) => x.startsWith('PUBLIC_URL or ALLOWED_HOSTS is required')), staging.join('\n'));
+    const hosts = loadConfig({ ...productionSecrets(), ADMIN_API_KEY: 'a'.repeat(32), ALLOWED_HOSTS: 'api.example.com, 10.0.0.5:8080' });
+    assert.deepEqual(hosts.config.allowedHosts, ['api.example.com', '10.0.0.5:8080']);
+    const bad = problems({ DATA_DIR: dataDir(), ALLOWED_HOSTS: 'https://api.example.com/' });
+    assert.ok(bad.some((x) => x.startsWith('ALLOWED_HOSTS')), bad.join('\n'));
+  });
+
+  it('takes CORS_ORIGINS only as exact origins, never a wildcard', () => {
+    const ok = loadConfig({ DATA_DIR: dataDir(), CORS_ORIGINS: 'https://portal.example.com, http://localhost:5173' });
+    assert.deepEqual(ok.config.corsOrigins, ['https://portal.example.com', 'http://localhost:5173']);
+    assert.deepEqual(loadConfig({ DATA_DIR: dataDir() }).config.corsOrigins, [], 'closed by default');
+    for (const bad of ['*', 'https://portal.example.com/', 'https://*.example.com', 'portal.example.com', 'null']) {
+      const p = problems({ DATA_DIR: dataDir(), CORS_ORIGINS: bad });
+      assert.ok(p.some((x) => x.startsWith('CORS_ORIGINS')), `${bad}: ${p.join('\n')}`);
+    }
+  });
+
   it('production starts when every secret is given, and writes nothing to disk', () => {
     const dir = dataDir();
     const { config, notices } = loadConfig({
       ENVIRONMENT: 'production',
       DATA_DIR: dir,
+      PUBLIC_URL: 'https://api.example.com',
       ADMIN_API_KEY: 'a'.repeat(32),
       ENCRYPTION_KEY: 'ab'.repeat(32),
       LICENSE_SIGNING_KEY: Buffer.from(generateSigningKeyPem()).toString('base64'),

@@ -27,7 +27,9 @@ export type ParsedKey = { ok: true; publicId: string } | { ok: false; reason: st
 
 export function parseApiKey(key: string): ParsedKey {
   const m = FORMAT.exec(key);
-  if (!m) return { ok: false, reason: 'not an AxonFlow API key (expected axon_...)' };
+  if (!m) {
+    return { ok: false, reason: key.startsWith('axon_') ? 'the key is malformed or truncated (an AxonFlow key is axon_, 16 hex digits, _ and 49 more characters)' : 'not an AxonFlow API key (expected axon_...)' };
+  }
   const body = key.slice(0, -6);
   if (checksum(body) !== m[3]) return { ok: false, reason: 'the key checksum does not match: it was mistyped or truncated' };
   return { ok: true, publicId: m[1] };

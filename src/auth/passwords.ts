@@ -1,6 +1,6 @@
 import { hash, verify, Algorithm } from '@node-rs/argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { InvalidInput } from '../services/errors.js';
+import { InvalidInput } from '../domain/errors.js';
 
 // OWASP's argon2id baseline (19 MiB, 2 passes); the PHC string records them, so raising them later
 // still verifies old hashes.
@@ -16,10 +16,10 @@ const COMMON = new Set(
 /** Throws InvalidInput naming the field when the password breaks a rule. */
 export function checkPasswordPolicy(password: string, field = 'password'): void {
   const length = [...password].length;
-  if (length < PASSWORD_MIN) throw new InvalidInput(`${field} must be at least ${PASSWORD_MIN} characters`, field);
-  if (length > PASSWORD_MAX) throw new InvalidInput(`${field} must be at most ${PASSWORD_MAX} characters`, field);
+  if (length < PASSWORD_MIN) throw new InvalidInput(`must be at least ${PASSWORD_MIN} characters`, field);
+  if (length > PASSWORD_MAX) throw new InvalidInput(`must be at most ${PASSWORD_MAX} characters`, field);
   if (COMMON.has(password.toLowerCase())) {
-    throw new InvalidInput(`${field} is one of the most common passwords; choose another`, field);
+    throw new InvalidInput('is one of the most common passwords; choose another', field);
   }
 }
 

@@ -1,6 +1,6 @@
+import { ROLES, type Role } from '../domain/vocabulary.js';
+
 /** The one permission catalogue: roles -> permissions. Fields name a permission; nothing else checks roles. */
-export const ROLES = ['owner', 'admin', 'policy_admin', 'developer', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
 
 export const PERMISSIONS = [
   'org:read',
@@ -56,8 +56,4 @@ const ROLE_SETS = new Map<Role, ReadonlySet<Permission>>(
 
 export function permissionsOf(role: Role): ReadonlySet<Permission> {
   return ROLE_SETS.get(role) ?? new Set();
-}
-
-export function isRole(value: string): value is Role {
-  return (ROLES as readonly string[]).includes(value);
 }

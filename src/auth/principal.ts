@@ -1,5 +1,6 @@
-import type { AuthModel } from '../services/errors.js';
-import type { Permission, Role } from './permissions.js';
+import type { AuthModel } from '../domain/errors.js';
+import type { Role } from '../domain/vocabulary.js';
+import type { Permission } from './permissions.js';
 
 /** At most one principal per request; 'anonymous' when no credential was presented or it was refused. */
 export type Principal = AnonymousPrincipal | SessionPrincipal | AdminPrincipal | ScimPrincipal | ApiKeyPrincipal;
@@ -26,7 +27,7 @@ export interface AdminPrincipal {
   kind: 'admin';
   /**
    * Which admin key acted, as `op_` and 8 hex digits of its SHA-256: recognisable in the audit trail, and
-   * none of the key itself. Null when no key was sent and the mode lets that through (the network is the boundary).
+   * none of the key itself. Null when no key is configured and the mode lets a keyless caller through.
    */
   keyId: string | null;
 }
@@ -47,10 +48,14 @@ export interface ApiKeyPrincipal {
 /** What the request carried, as far as it can be told, even when it was not accepted. */
 export interface RequestAuth {
   principal: Principal;
-  presented: AuthModel | null;
-  /** Why a presented credential was not accepted (expired, revoked, unknown). */
+  /** The model of the credential presented; 'unrecognised' for an Authorization header of no model of ours. */
+  presented: AuthModel | 'unrecognised' | null;
+  /** Why a presented credential was not accepted (expired, revoked, unknown), or what the unrecognised one was. */
   rejection: string | null;
-  /** True when a missing admin key counts as the operator in this deployment mode. */
+  /**
+   * True when the request brought no credential, no admin key is configured, and the deployment mode lets
+   * such a request act as the operator (the network is the boundary). It is the operator only on admin fields.
+   */
   operatorWithoutKey: boolean;
 }
 
@@ -60,8 +65,6 @@ export const MODEL_OF: Record<Exclude<Principal['kind'], 'anonymous'>, AuthModel
   scim: 'scim_token',
   api_key: 'api_key',
 };
-
-export type OrgPrincipal = SessionPrincipal | ScimPrincipal | ApiKeyPrincipal;
 
 export function orgIdOf(p: Principal): string | null {
   return p.kind === 'session' || p.kind === 'scim' || p.kind === 'api_key' ? p.orgId : null;

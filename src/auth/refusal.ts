@@ -1,4 +1,4 @@
-import { Forbidden, Unauthenticated, type AuthModel, type DomainError } from '../services/errors.js';
+import { type AuthModel, type DomainError, Forbidden, Unauthenticated } from '../domain/errors.js';
 import type { RequestAuth } from './principal.js';
 import { MODEL_OF } from './principal.js';
 
@@ -42,20 +42,23 @@ export function refusal(auth: RequestAuth, needed: MissingGrant[]): DomainError 
     const model = MODEL_OF[p.kind];
     if (models.includes(model)) {
       const grants = needed.filter((n) => n.model === model && n.grant).map((n) => n.grant!);
-      if (p.kind === 'session') {
+      if (p.kind === 'session' && grants.length) {
         return new Forbidden(`your role (${p.role}) lacks the permission ${grants.join(' or ')}`, models);
       }
-      if (p.kind === 'api_key') return new Forbidden(`this API key lacks the scope ${grants.join(' or ')}`, models);
+      if (p.kind === 'api_key' && grants.length) return new Forbidden(`this API key lacks the scope ${grants.join(' or ')}`, models);
       return new Forbidden(`this ${NAME[model]} may not do this`, models);
     }
     return new Unauthenticated(`${needs}; ${PRESENTED[model]}`, models);
+  }
+  if (auth.presented === 'unrecognised') {
+    return new Unauthenticated(`${needs}; ${auth.rejection ?? 'an unrecognised credential'} was presented, which is no credential of this service`, models);
   }
   // A credential of another model is the wrong door whether or not it would verify.
   if (auth.presented && !models.includes(auth.presented)) {
     return new Unauthenticated(`${needs}; ${PRESENTED[auth.presented]}`, models);
   }
   if (auth.presented && auth.rejection) {
-    return new Unauthenticated(`${needs}; the ${NAME[auth.presented]} presented was not accepted: ${auth.rejection}`, models);
+    return new Unauthenticated(`${needs}; the ${NAME[auth.presented]} presented was not accepted: ${auth.rejection}`, models, true);
   }
   return new Unauthenticated(`${needs}; no credential was presented`, models);
 }

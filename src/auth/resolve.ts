@@ -1,53 +1,68 @@
 import { type Config, missingAdminKeyAllowed } from '../config.js';
-import type { Services } from '../services/index.js';
 import { type HeaderReader, presentedCredential } from './credentials.js';
-import type { RequestAuth } from './principal.js';
-import { secretsEqual, sha256Hex } from './tokens.js';
+import type { AdminPrincipal, ApiKeyPrincipal, RequestAuth, SessionPrincipal } from './principal.js';
+
+/** Where the request came from, as the refusal counters and the audit trail see it. */
+export interface Origin {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+type Verified<P> = P | { rejected: string };
 
 /**
- * Turns a request's credentials into at most one principal. Each credential kind has one verifier;
- * a credential that does not verify leaves the request anonymous, with the reason kept for the refusal.
+ * What resolution needs from the services, declared here so auth depends on no service: each credential
+ * kind has one verifier, and the credential guard counts and audits what was refused.
+ */
+export interface CredentialVerifiers {
+  session(token: string): Promise<Verified<SessionPrincipal>>;
+  apiKey(secret: string, where: Origin): Promise<Verified<ApiKeyPrincipal>>;
+  /** Throws RateLimited while this address is throttled, before any comparison. */
+  adminKey(secret: string, where: Origin): Promise<Verified<AdminPrincipal>>;
+}
+
+/**
+ * Turns a request's credentials into at most one principal. A credential that does not verify leaves the
+ * request anonymous, with the reason kept for the refusal.
  */
 export async function resolveAuth(
-  services: Services,
+  verify: CredentialVerifiers,
   config: Config,
   header: HeaderReader,
-  sessionCookie: string | undefined,
-  where: { ip: string | null; userAgent: string | null },
+  sessionCookies: readonly string[],
+  where: Origin,
 ): Promise<RequestAuth> {
-  const presented = presentedCredential(header, sessionCookie);
+  const presented = presentedCredential(header, sessionCookies);
   const anonymous = (rejection: string | null): RequestAuth => ({
     principal: { kind: 'anonymous' },
     presented: presented?.model ?? null,
     rejection,
-    operatorWithoutKey: presented === null && missingAdminKeyAllowed(config.deploymentMode, config.environment),
+    operatorWithoutKey:
+      presented === null && config.adminApiKey === null && missingAdminKeyAllowed(config.deploymentMode, config.environment),
   });
   if (!presented) return anonymous(null);
 
   switch (presented.model) {
+    case 'unrecognised':
+      return anonymous(presented.description);
     case 'admin_api_key': {
-      // Compared in constant time; with no key configured, any key sent is wrong.
-      if (config.adminApiKey && secretsEqual(presented.secret, config.adminApiKey)) {
-        await services.credentials.adminAccepted(where.ip);
-        return { ...anonymous(null), principal: { kind: 'admin', keyId: `op_${sha256Hex(config.adminApiKey).slice(0, 8)}` } };
-      }
-      await services.credentials.adminRefused({ type: 'anonymous', id: null, orgId: null, ...where });
-      return anonymous('the admin API key is not valid');
+      const result = await verify.adminKey(presented.secret, where);
+      if ('rejected' in result) return anonymous(result.rejected);
+      return { ...anonymous(null), principal: result };
     }
     case 'portal_session': {
-      const result = await services.sessions.resolve(presented.secret);
+      if (presented.duplicate) {
+        return anonymous('two axonflow_session cookies were sent (one may be set by another site of the same domain); clear the cookies and log in again');
+      }
+      const result = await verify.session(presented.secret);
       if ('rejected' in result) return anonymous(result.rejected);
       return { ...anonymous(null), principal: result };
     }
     case 'scim_token':
       return anonymous('SCIM tokens are not enabled on this deployment yet');
     case 'api_key': {
-      const result = await services.apiKeys.verify(presented.secret);
-      if ('rejected' in result) {
-        const actor = { type: 'anonymous' as const, id: null, orgId: null, ...where };
-        await services.credentials.apiKeyRefused(actor, result.rejected, result.orgId ?? null);
-        return anonymous(result.rejected);
-      }
+      const result = await verify.apiKey(presented.secret, where);
+      if ('rejected' in result) return anonymous(result.rejected);
       return { ...anonymous(null), principal: result };
     }
   }

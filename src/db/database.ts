@@ -1,10 +1,13 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
-import type { DatabaseConfig } from '../config.js';
 import type { Tables } from './tables.js';
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; schema?: string };
 
 export type DB = Kysely<Tables>;
 export type Trx = Transaction<Tables>;
@@ -34,7 +37,7 @@ export function createDatabase(config: DatabaseConfig, options: DatabaseOptions 
       }
     : undefined;
   if (config.kind === 'sqlite') {
-    if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
+    if (config.path !== ':memory:') ownerOnlyFiles(config.path);
     const native = new SQLite(config.path);
     // WAL + synchronous=FULL: an acknowledged commit survives power loss, not only a process crash.
     native.pragma('journal_mode = WAL');
@@ -67,6 +70,19 @@ export function createDatabase(config: DatabaseConfig, options: DatabaseOptions 
     },
     close: () => db.destroy(),
   };
+}
+
+/**
+ * The database holds password hashes and audit trails: its file is the owner's alone. SQLite makes the WAL,
+ * shared-memory and journal files with the main file's mode, so creating that one 0600 covers them; files
+ * from an older start are narrowed too.
+ */
+function ownerOnlyFiles(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  for (const suffix of ['', '-wal', '-shm', '-journal']) {
+    if (existsSync(path + suffix)) chmodSync(path + suffix, 0o600);
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 500;

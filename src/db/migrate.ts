@@ -6,6 +6,7 @@ import * as m003 from './migrations/003_licenses.js';
 import * as m004 from './migrations/004_nodes.js';
 import * as m005 from './migrations/005_usage.js';
 import * as m006 from './migrations/006_idempotency.js';
+import * as m007 from './migrations/007_case_insensitive_org_ids.js';
 
 // Numbered, in code, never edited once landed: add a file and a line here.
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '004_nodes': m004,
   '005_usage': m005,
   '006_idempotency': m006,
+  '007_case_insensitive_org_ids': m007,
 };
 
 class InCodeProvider implements MigrationProvider {

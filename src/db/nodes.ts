@@ -1,10 +1,7 @@
 import type { Executor } from './database.js';
 import type { NodesTable } from './tables/nodes.js';
 
-export const NODE_ROLES = ['agent', 'orchestrator'] as const;
-export type NodeRole = (typeof NODE_ROLES)[number];
-export const NODE_BANDS = ['OK', 'CAUTION', 'WARNING', 'VIOLATION'] as const;
-export type NodeBand = (typeof NODE_BANDS)[number];
+import type { NodeBand, NodeRole } from '../domain/vocabulary.js';
 
 /** A node as stored; whether it is active depends on the clock, so the service adds that. */
 export interface NodeRecord {

@@ -1,10 +1,8 @@
+import { sql } from 'kysely';
 import type { Executor } from './database.js';
 import type { OrganizationRow } from './tables.js';
 
-export const TIERS = ['DEVELOPER', 'PROFESSIONAL', 'ENTERPRISE', 'PLUS'] as const;
-export const ORG_STATUSES = ['ACTIVE', 'SUSPENDED', 'CANCELLED'] as const;
-export type Tier = (typeof TIERS)[number];
-export type OrgStatus = (typeof ORG_STATUSES)[number];
+import type { OrgStatus, Tier } from '../domain/vocabulary.js';
 
 export interface Organization {
   orgId: string;
@@ -34,9 +32,31 @@ export function toOrganization(r: OrganizationRow): Organization {
   };
 }
 
+/**
+ * Org ids are one tenant whatever their case ("ACME" is "acme"). The exact spelling wins where two rows
+ * differ only in case, which only data from before the case-insensitive index can hold.
+ */
 export async function findOrganization(db: Executor, orgId: string): Promise<Organization | null> {
-  const row = await db.selectFrom('organizations').selectAll().where('org_id', '=', orgId).executeTakeFirst();
+  const row = await db
+    .selectFrom('organizations')
+    .selectAll()
+    .where(sql<string>`lower(org_id)`, '=', orgId.toLowerCase())
+    .orderBy(sql`case when org_id = ${orgId} then 0 else 1 end`)
+    .limit(1)
+    .executeTakeFirst();
   return row ? toOrganization(row) : null;
+}
+
+/** Groups of org ids that differ only in case (kept from before the index that now forbids them). */
+export async function caseDuplicateOrgIds(db: Executor): Promise<string[][]> {
+  const rows = await db.selectFrom('organizations').select(['org_id']).where(
+    sql<string>`lower(org_id)`,
+    'in',
+    db.selectFrom('organizations').select(sql<string>`lower(org_id)`.as('k')).groupBy(sql`lower(org_id)`).having(sql`count(*)`, '>', 1),
+  ).orderBy('org_id').execute();
+  const groups = new Map<string, string[]>();
+  for (const r of rows) groups.set(r.org_id.toLowerCase(), [...(groups.get(r.org_id.toLowerCase()) ?? []), r.org_id]);
+  return [...groups.values()];
 }
 
 export async function findOrganizations(db: Executor, orgIds: readonly string[]): Promise<Organization[]> {
@@ -70,7 +90,7 @@ export async function countOrganizations(db: Executor, filter: OrganizationFilte
   return Number(row.n);
 }
 
-/** Inserts unless the org_id exists (a concurrent create won): false then, and nothing written. */
+/** Inserts unless the org_id exists in any case (a concurrent create won): false then, and nothing written. */
 export async function insertOrganization(db: Executor, org: Organization): Promise<boolean> {
   const row = await db
     .insertInto('organizations')
@@ -86,7 +106,8 @@ export async function insertOrganization(db: Executor, org: Organization): Promi
       created_at: org.createdAt,
       updated_at: org.updatedAt,
     })
-    .onConflict((oc) => oc.column('org_id').doNothing())
+    // No conflict target: the primary key and the case-insensitive unique index both mean "exists".
+    .onConflict((oc) => oc.doNothing())
     .returning('org_id')
     .executeTakeFirst();
   return row !== undefined;

@@ -28,3 +28,24 @@ export async function readCounter(db: Executor, key: string, windowStart: number
     .executeTakeFirst();
   return row ? Number(row.count) : 0;
 }
+
+/**
+ * Claims the next slot of a paced subject: succeeds, and moves the next free second to `nextSec`, only when
+ * the stored one is not after `nowSec`. The row's count holds that second. One statement, so parallel
+ * claimers of one slot get one success.
+ */
+export async function claimSlot(db: Executor, key: string, windowStart: number, nowSec: number, nextSec: number): Promise<{ claimed: true } | { claimed: false; freeAt: number }> {
+  const row = await db
+    .insertInto('rate_limits')
+    .values({ key, window_start: windowStart, count: nextSec })
+    .onConflict((oc) =>
+      oc
+        .columns(['key', 'window_start'])
+        .doUpdateSet({ count: nextSec })
+        .where('rate_limits.count', '<=', nowSec),
+    )
+    .returning('count')
+    .executeTakeFirst();
+  if (row) return { claimed: true };
+  return { claimed: false, freeAt: await readCounter(db, key, windowStart) };
+}

@@ -1,4 +1,4 @@
-import type { Role } from '../auth/permissions.js';
+import type { Role } from '../domain/vocabulary.js';
 import type { Executor } from './database.js';
 import type { UserKind } from './users.js';
 
@@ -69,6 +69,11 @@ export async function findSession(db: Executor, id: string): Promise<SessionReco
 
 export async function touchSession(db: Executor, id: string, at: string): Promise<void> {
   await db.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', id).execute();
+}
+
+/** Gives a session a new token digest (its row, user and absolute end stay). */
+export async function renewSession(db: Executor, id: string, newId: string, at: string): Promise<void> {
+  await db.updateTable('sessions').set({ id: newId, last_seen_at: at }).where('id', '=', id).execute();
 }
 
 export async function deleteSession(db: Executor, id: string): Promise<number> {

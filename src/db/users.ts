@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Role } from '../auth/permissions.js';
+import type { Role } from '../domain/vocabulary.js';
 import type { Executor } from './database.js';
 import type { UserRow } from './tables.js';
 
@@ -51,9 +51,9 @@ export async function findUser(db: Executor, orgId: string, userId: string): Pro
   return row ? toUser(row) : null;
 }
 
-export async function findUsersByIds(db: Executor, ids: readonly string[]): Promise<User[]> {
+export async function findUsersByIds(db: Executor, orgId: string, ids: readonly string[]): Promise<User[]> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
+  const rows = await db.selectFrom('users').selectAll().where('org_id', '=', orgId).where('id', 'in', ids).execute();
   return rows.map(toUser);
 }
 

@@ -1,21 +1,23 @@
 import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
-import { DateTimeResolver, EmailAddressResolver, JSONObjectResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import { Forbidden } from '../domain/errors.js';
 import type { Permission } from '../auth/permissions.js';
-import { type MissingGrant, refusal } from '../auth/refusal.js';
 import { orgIdOf } from '../auth/principal.js';
-import type { Context } from './context.js';
+import { type MissingGrant, refusal } from '../auth/refusal.js';
+import { type RuntimeScope, keyHasScope } from '../auth/scopes.js';
+import type { Context } from '../context.js';
 
 export interface Scopes {
   /** Any portal session. */
   session: boolean;
   /** A portal session whose role has this permission. */
   permission: Permission;
-  /** The operator: the admin API key (or no key where the deployment mode allows it). */
+  /** The operator: the admin API key (or no credential, where no key is configured and the mode allows it). */
   admin: boolean;
   /** A runtime API key with this scope (or '*'). */
-  runtime: string;
+  runtime: RuntimeScope;
   /** Any runtime API key, whatever its scopes (for a key to see itself). */
   anyApiKey: boolean;
 }
@@ -27,7 +29,6 @@ export const builder = new SchemaBuilder<{
   Connection: { totalCount?: number };
   Scalars: {
     DateTime: { Input: Date; Output: Date | string };
-    EmailAddress: { Input: string; Output: string };
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
   };
 }>({
@@ -45,24 +46,26 @@ export const builder = new SchemaBuilder<{
     authScopes: (ctx) => ({
       session: ctx.principal.kind === 'session',
       permission: (p) => ctx.principal.kind === 'session' && ctx.principal.permissions.has(p),
-      admin: ctx.principal.kind === 'admin' || ctx.actAsOperatorWithoutKey(),
-      runtime: (scope) =>
-        ctx.principal.kind === 'api_key' && (ctx.principal.scopes.has(scope) || ctx.principal.scopes.has('*')),
+      // Pure: granting an admin field changes nothing of the context (yoga hands each field a copy anyway).
+      admin: ctx.principal.kind === 'admin' || ctx.auth.operatorWithoutKey,
+      runtime: (scope) => ctx.principal.kind === 'api_key' && keyHasScope(ctx.principal.scopes, scope),
       anyApiKey: ctx.principal.kind === 'api_key',
     }),
     unauthorizedError: (_parent, ctx, info, result) => {
       const error = refusal(ctx.auth, missingGrants(result.failure));
       // Refusals of a known principal are audit events; anonymous noise is not worth a write each.
       if (ctx.principal.kind !== 'anonymous') {
+        const field = `${info.parentType.name}.${info.fieldName}`;
         ctx.pending.push(
           ctx.services.audit
             .record(ctx.actor, {
               action: 'authorization.refused',
               orgId: orgIdOf(ctx.principal),
               outcome: 'denied',
-              details: { field: `${info.parentType.name}.${info.fieldName}`, status: error.status },
+              details: { field, status: error.status },
             })
-            .catch(() => undefined),
+            // The refusal stands either way; a lost audit row must at least be seen.
+            .catch((err: unknown) => ctx.log.error({ err: (err as Error).message, field }, 'audit write failed')),
         );
       }
       return error;
@@ -95,18 +98,29 @@ export function missingGrants(failure: AuthFailure): MissingGrant[] {
 }
 
 builder.addScalarType('DateTime', DateTimeResolver);
-builder.addScalarType('EmailAddress', EmailAddressResolver);
 builder.addScalarType('JSONObject', JSONObjectResolver);
 builder.queryType({});
 builder.mutationType({});
 
+type ScopeMap = Parameters<typeof builder.runAuthScopes>[1];
+/** A field's declared authScopes: absent (public), a scope map, or a function of the field's arguments. */
+export type DeclaredScopes = ScopeMap | ((parent: unknown, args: Record<string, unknown>, ctx: Context) => unknown) | undefined;
+
 /**
- * Asks the scopes a field declares without running the field: for adapters that must refuse before
- * they can build the field's arguments (a REST body that does not parse still gets 401 before 400).
+ * Asks the scopes a field declares without running the field: for adapters that must refuse before they can
+ * build the field's arguments (a REST body that does not parse still gets 401 before 400), and for adapters
+ * with no field to run. Fails closed: a scope function that throws or answers anything but a scope map refuses.
  */
-export async function authorizeScopes(ctx: Context, scopes: unknown): Promise<void> {
-  if (!scopes || typeof scopes !== 'object') return;
-  await builder.runAuthScopes(ctx, scopes as Parameters<typeof builder.runAuthScopes>[1], (result) =>
-    refusal(ctx.auth, missingGrants(result.failure)),
-  );
+export async function authorizeScopes(ctx: Context, scopes: DeclaredScopes, args: Record<string, unknown> = {}): Promise<void> {
+  if (scopes === undefined) return;
+  let map: unknown = scopes;
+  if (typeof scopes === 'function') {
+    try {
+      map = await scopes(undefined, args, ctx);
+    } catch {
+      map = null;
+    }
+  }
+  if (!map || typeof map !== 'object') throw new Forbidden('this operation is not allowed');
+  await builder.runAuthScopes(ctx, map as ScopeMap, (result) => refusal(ctx.auth, missingGrants(result.failure)));
 }

@@ -1,5 +1,5 @@
 import { type DefaultConnectionArguments, cursorToOffset, resolveOffsetConnection } from '@pothos/plugin-relay';
-import { InvalidInput } from '../services/errors.js';
+import { InvalidInput } from '../domain/errors.js';
 
 // Offsets past this are no page anyone reads; they would only cost the database a long skip.
 const MAX_OFFSET = 1_000_000;
@@ -23,7 +23,7 @@ export function offsetConnection<T>(
       offset = Number.NaN;
     }
     if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) {
-      throw new InvalidInput(`${name === 'after' ? 'cursor' : 'before'} is not a cursor this list gave out`, name === 'after' ? 'cursor' : 'before');
+      throw new InvalidInput('is not a cursor this list gave out', name);
     }
   }
   return resolveOffsetConnection({ args, ...sizes }, load);

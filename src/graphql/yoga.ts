@@ -4,25 +4,37 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { type Plugin, createYoga } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { DomainError, Forbidden, InvalidInput, RateLimited, Unauthenticated } from '../services/errors.js';
-import type { Context } from './context.js';
+import type { Context } from '../context.js';
+import { DomainError, Forbidden, InvalidInput, RateLimited, Unauthenticated } from '../domain/errors.js';
 
 export const GRAPHQL_LIMITS = { depth: 10, aliases: 15, tokens: 2000, directives: 10, cost: 5000 } as const;
+/** The header a GET or form request to /graphql must carry: a page on another origin cannot add it without a preflight. */
+export const CSRF_HEADER = 'x-graphql-yoga-csrf';
+const SIMPLE_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
 
-/** Domain errors keep their words and gain a code; everything else becomes "Unexpected error.". */
-/** Parse, validation and variable errors are the caller's to read: graphql-js made them, about the request. */
+/** Parse, validation and request errors are the caller's to read: graphql-js or yoga made them, about the request. */
 function isUnexpected(error: unknown): boolean {
   const original = error instanceof GraphQLError ? error.originalError : error;
   if (original instanceof DomainError) return false;
+  if (error instanceof GraphQLError && isRequestError(error)) return false;
   return !(error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError));
 }
 
-export function toGraphQLError(error: unknown): Error {
+/** Yoga's refusals of the HTTP request itself (bad JSON, wrong method) carry a 4xx http status. */
+function isRequestError(error: GraphQLError): boolean {
+  const status = (error.extensions?.http as { status?: number } | undefined)?.status;
+  return status !== undefined && status >= 400 && status < 500;
+}
+
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+/** Domain errors keep their words and gain a code; everything unexpected becomes "Unexpected error.". */
+export function toGraphQLError(error: unknown, production = false): GraphQLError {
   const original = error instanceof GraphQLError ? error.originalError : error;
   if (original instanceof DomainError) {
     const gql = error instanceof GraphQLError ? error : null;
@@ -33,21 +45,48 @@ export function toGraphQLError(error: unknown): Error {
     if (original instanceof RateLimited) extensions.retryAfter = original.retryAfterSeconds;
     if (original instanceof InvalidInput) {
       if (original.field) extensions.field = original.field;
-      if (original.details) extensions.details = original.details;
+      if (original.details) {
+        extensions.details = original.details.map((d) => ({ index: d.index, eventId: d.id, field: d.field, message: `${d.field} ${d.problem}` }));
+      }
     }
     return new GraphQLError(original.message, { nodes: gql?.nodes, path: gql?.path, extensions });
   }
-  if (!isUnexpected(error)) return error as GraphQLError;
-  return new GraphQLError('Unexpected error.', {
-    path: error instanceof GraphQLError ? error.path : undefined,
-    extensions: { code: 'INTERNAL' },
-  });
+  if (isUnexpected(error)) {
+    return new GraphQLError('Unexpected error.', {
+      path: error instanceof GraphQLError ? error.path : undefined,
+      extensions: { code: 'INTERNAL' },
+    });
+  }
+  const gql = error as GraphQLError;
+  // Rebuilt without originalError: yoga's request errors would otherwise carry the parser's words (and a
+  // piece of the body) to the caller. In production the schema's spelling hints go too.
+  const message = production ? gql.message.replace(SUGGESTION, '') : gql.message;
+  const extensions: Record<string, unknown> = { ...gql.extensions, code: gql.extensions?.code ?? (isRequestError(gql) ? 'BAD_REQUEST' : 'GRAPHQL_VALIDATION_FAILED') };
+  return new GraphQLError(message, { nodes: gql.nodes, source: gql.source, positions: gql.positions, path: gql.path, extensions });
+}
+
+/**
+ * Yoga's CSRF rule (a GET or a simple-content-type POST must carry a header no page can add without a
+ * preflight), with a refusal that says what to send.
+ */
+function csrfPrevention(): Plugin {
+  return {
+    onRequestParse({ request }) {
+      const type = request.headers.get('content-type')?.toLowerCase();
+      const preflighted = type !== undefined && type !== '' && !SIMPLE_CONTENT_TYPES.some((t) => type.startsWith(t));
+      if (preflighted || request.headers.has(CSRF_HEADER)) return;
+      throw new GraphQLError(
+        `this request could be sent by any web page: POST it with Content-Type: application/json, or send the header ${CSRF_HEADER} (any value)`,
+        { extensions: { code: 'CSRF_HEADER_REQUIRED', http: { status: 403 } } },
+      );
+    },
+  };
 }
 
 export function createGraphQLHandler(schema: GraphQLSchema, config: Config, logger: Logger) {
   const production = config.environment === 'production';
   const plugins: Plugin[] = [
-    useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }) as Plugin,
+    csrfPrevention(),
     maxDepthPlugin({ n: GRAPHQL_LIMITS.depth, flattenFragments: true }) as Plugin,
     maxAliasesPlugin({ n: GRAPHQL_LIMITS.aliases, allowList: [] }) as Plugin,
     maxTokensPlugin({ n: GRAPHQL_LIMITS.tokens }) as Plugin,
@@ -78,11 +117,15 @@ export function createGraphQLHandler(schema: GraphQLSchema, config: Config, logg
     schema,
     graphqlEndpoint: '/graphql',
     context: ({ gqlContext }) => gqlContext,
+    // Served from the package, assets inlined: GraphiQL works without reaching any CDN.
     graphiql: !production,
+    renderGraphiQL,
     landingPage: false,
     batching: false,
+    // CORS is the HTTP layer's, in one place for every face (http/boundary.ts).
+    cors: false,
     logging: false,
-    maskedErrors: { maskError: (error) => toGraphQLError(error) },
+    maskedErrors: { maskError: (error) => toGraphQLError(error, production) },
     plugins,
   });
 }

@@ -1,4 +1,6 @@
 import type { Context as HonoContext } from 'hono';
+import { isIP } from 'node:net';
+import type { Config } from '../config.js';
 
 /**
  * The client address: the socket peer, or with N trusted proxy hops the address N entries back from the
@@ -8,7 +10,9 @@ export function clientIp(remote: string | null, forwardedFor: string | undefined
   if (trustedHops === 0 || !forwardedFor) return remote;
   const chain = [...forwardedFor.split(',').map((s) => s.trim()).filter(Boolean), remote ?? ''];
   const index = chain.length - 1 - trustedHops;
-  return chain[Math.max(index, 0)] || remote;
+  const chosen = chain[Math.max(index, 0)];
+  // Only an address is an address: anything else in the header would become a rate-limit key of its own.
+  return chosen && isIP(chosen) ? chosen : remote;
 }
 
 export function remoteAddress(c: HonoContext): string | null {
@@ -16,10 +20,15 @@ export function remoteAddress(c: HonoContext): string | null {
   return incoming?.socket?.remoteAddress ?? null;
 }
 
-export function isSecure(c: HonoContext, trustedHops: number, publicUrl: string | null): boolean {
-  if (publicUrl?.startsWith('https:')) return true;
+/**
+ * Whether the browser reached us over https: always in production (TLS ends at a proxy there if not here),
+ * when PUBLIC_URL is https, or when a trusted proxy says so.
+ */
+export function isSecure(c: HonoContext, config: Pick<Config, 'environment' | 'publicUrl' | 'trustProxyHops'>): boolean {
+  if (config.environment === 'production') return true;
+  if (config.publicUrl?.startsWith('https:')) return true;
   if (c.req.url.startsWith('https:')) return true;
-  if (trustedHops > 0) return c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
+  if (config.trustProxyHops > 0) return c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
   return false;
 }
 

@@ -1,9 +1,11 @@
 import type { Hono } from 'hono';
 import type { Database } from '../db/database.js';
 import type { Lifecycle } from './lifecycle.js';
+import type { MethodTable } from './methods.js';
 
-export function mountProbes(app: Hono<any>, database: Database, lifecycle: Lifecycle, info: Record<string, unknown>): void {
+export function mountProbes(app: Hono<any>, database: Database, lifecycle: Lifecycle, info: Record<string, unknown>, methods: MethodTable): void {
   const started = Date.now();
+  for (const path of ['/livez', '/readyz', '/health']) methods.add('GET', path);
   app.get('/livez', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const checks = { database: 'ok', migrations: lifecycle.migrated ? 'ok' : 'pending', draining: lifecycle.draining };

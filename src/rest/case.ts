@@ -1,4 +1,4 @@
-import { InvalidInput } from '../services/errors.js';
+import { InvalidInput } from '../domain/errors.js';
 
 // REST speaks snake_case, GraphQL camelCase: the adapter converts keys at the edge, and only keys.
 

@@ -1,11 +1,10 @@
-import { InvalidInput } from '../services/errors.js';
-import { toSnake } from './case.js';
+import { InvalidInput } from '../domain/errors.js';
 import type { RestRequest } from './router.js';
 
 /** The body, refusing fields the route does not take (for routes whose variables are not one input object). */
 export function bodyFields(req: RestRequest, allowed: string[]): Record<string, unknown> {
   for (const key of Object.keys(req.body)) {
-    if (!allowed.includes(key)) throw new InvalidInput(`unknown field "${toSnake(key)}"`, toSnake(key));
+    if (!allowed.includes(key)) throw new InvalidInput('is not a field this route takes', key);
   }
   return req.body;
 }
@@ -20,7 +19,7 @@ export function queryInt(req: RestRequest, name: string, min: number, max: numbe
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new InvalidInput(`${name} must be a whole number from ${min} to ${max}`, name);
+    throw new InvalidInput(`must be a whole number from ${min} to ${max}`, name);
   }
   return n;
 }
@@ -28,7 +27,7 @@ export function queryInt(req: RestRequest, name: string, min: number, max: numbe
 export function queryEnum<T extends string>(req: RestRequest, name: string, values: readonly T[]): T | undefined {
   const v = queryString(req, name);
   if (v === undefined) return undefined;
-  if (!(values as readonly string[]).includes(v)) throw new InvalidInput(`${name} must be one of ${values.join(', ')}`, name);
+  if (!(values as readonly string[]).includes(v)) throw new InvalidInput(`must be one of ${values.join(', ')}`, name);
   return v as T;
 }
 

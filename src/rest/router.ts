@@ -10,9 +10,12 @@ import {
   validate,
 } from 'graphql';
 import type { Logger } from 'pino';
-import { authorizeScopes } from '../graphql/builder.js';
-import type { Context } from '../graphql/context.js';
-import { DomainError, InvalidInput, RateLimited, Unauthenticated, Forbidden } from '../services/errors.js';
+import type { Context } from '../context.js';
+import { DomainError, InvalidInput } from '../domain/errors.js';
+import { type DeclaredScopes, authorizeScopes } from '../graphql/builder.js';
+import { errorResponse, internalErrorBody } from '../http/error-response.js';
+import type { IdempotencyRule } from '../http/idempotency.js';
+import type { MethodTable } from '../http/methods.js';
 import { camelKeys } from './case.js';
 import { checkVariables } from './variables.js';
 
@@ -51,8 +54,8 @@ export function route(method: Method, path: string, spec: RouteSpec): Route {
 interface CompiledRoute extends Route {
   document: DocumentNode;
   definition: OperationDefinitionNode;
-  /** The root fields' declared scopes where they are static, checked before the body is judged. */
-  scopes: unknown[];
+  /** The root fields' declared scopes, checked before the body is judged. */
+  scopes: DeclaredScopes[];
 }
 
 /** Parses and validates every route's document once, at start: a broken row stops the server booting. */
@@ -68,24 +71,9 @@ export function compileRoutes(schema: GraphQLSchema, routes: Route[]): CompiledR
     const root = definition.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
     const scopes = definition.selectionSet.selections.flatMap((sel) =>
       sel.kind === 'Field' ? [root?.getFields()[sel.name.value]?.extensions?.pothosOptions as { authScopes?: unknown } | undefined] : [],
-    ).map((o) => o?.authScopes);
+    ).map((o) => o?.authScopes as DeclaredScopes);
     return { ...r, document, definition, scopes };
   });
-}
-
-export function errorBody(err: DomainError): { error: Record<string, unknown> } {
-  const error: Record<string, unknown> = { code: err.code, message: err.message };
-  if ((err instanceof Unauthenticated || err instanceof Forbidden) && err.requiredAuth.length > 0) {
-    error.required_auth = err.requiredAuth;
-  }
-  if (err instanceof InvalidInput && err.field) error.field = err.field;
-  if (err instanceof InvalidInput && err.details) error.details = err.details;
-  return { error };
-}
-
-export function errorResponse(c: HonoContext, err: DomainError): Response {
-  if (err instanceof RateLimited) c.header('Retry-After', String(Math.max(1, err.retryAfterSeconds)));
-  return c.json(errorBody(err), err.status as 400);
 }
 
 /** The domain error behind a GraphQL result, preferring one a caller can act on. */
@@ -122,13 +110,16 @@ async function readJsonBody(c: HonoContext): Promise<Record<string, unknown>> {
   return camelKeys(parsed) as Record<string, unknown>;
 }
 
-export function mountRoutes(
-  app: Hono<any>,
-  schema: GraphQLSchema,
-  routes: Route[],
-  contextOf: (c: HonoContext) => Context,
-  logger: Logger,
-): void {
+export interface RouterDeps {
+  schema: GraphQLSchema;
+  contextOf: (c: HonoContext) => Context;
+  idempotency: IdempotencyRule;
+  methods: MethodTable;
+  logger: Logger;
+}
+
+export function mountRoutes(app: Hono<any>, routes: Route[], deps: RouterDeps): void {
+  const { schema, contextOf, idempotency, logger } = deps;
   /** Executes a route's operation: its answer; a domain error is thrown for the caller to map. */
   const run = async (r: CompiledRoute, ctx: Context, variables: Record<string, unknown>, req: RestRequest): Promise<RestResponse> => {
     const result = (await execute({ schema, document: r.document, contextValue: ctx, variableValues: variables })) as ExecutionResult;
@@ -136,12 +127,13 @@ export function mountRoutes(
     if (failure instanceof DomainError) throw failure;
     if (failure) {
       logger.error({ req_id: ctx.request.id, err: failure.message, route: `${r.method} ${r.path}` }, 'route failed');
-      return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error; the request id is in X-Request-Id' } } };
+      return { status: 500, body: internalErrorBody() };
     }
     return r.respond(result.data, req, ctx);
   };
 
   for (const r of compileRoutes(schema, routes)) {
+    deps.methods.add(r.method, r.path);
     app.on(r.method, r.path, async (c) => {
       const ctx = contextOf(c);
       try {
@@ -158,24 +150,23 @@ export function mountRoutes(
           if (err instanceof InvalidInput) for (const s of r.scopes) await authorizeScopes(ctx, s);
           throw err;
         }
-        // Retried creates: the first answer is replayed instead of creating twice (POST with a known caller only).
-        const idempotencyKey = c.req.header('idempotency-key');
-        const claim =
-          idempotencyKey !== undefined && r.method === 'POST' && ctx.actor.type !== 'anonymous'
-            ? await ctx.services.idempotency.claim(ctx.actor, idempotencyKey, `${r.method} ${c.req.path}`, req.body)
-            : null;
-        if (claim?.kind === 'replay') {
+        // Retried POSTs: the first answer is replayed instead of doing the work twice.
+        const attempt =
+          r.method === 'POST'
+            ? await idempotency.begin(c.req.header('idempotency-key'), ctx, `${r.method} ${c.req.path}`, req.body)
+            : ({ kind: 'none' } as const);
+        if (attempt.kind === 'replay') {
           c.header('Idempotency-Replayed', 'true');
-          return c.json(claim.body as object, claim.status as 200);
+          return c.json(attempt.body as object, attempt.status as 200);
         }
         let out: RestResponse;
         try {
           out = await run(r, ctx, variables, req);
         } catch (err) {
-          await claim?.release();
+          if (attempt.kind === 'first') await attempt.abandon();
           throw err;
         }
-        if (claim) await (out.status < 300 ? claim.complete(out.status, out.body ?? null) : claim.release());
+        if (attempt.kind === 'first') await attempt.finish(out.status, out.body);
         for (const [k, v] of Object.entries(out.headers ?? {})) c.header(k, v);
         if (out.body === undefined) return c.body(null, out.status as 204);
         return c.json(out.body as object, out.status as 200);

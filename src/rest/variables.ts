@@ -10,8 +10,7 @@ import {
   isListType,
   typeFromAST,
 } from 'graphql';
-import { InvalidInput } from '../services/errors.js';
-import { toSnake } from './case.js';
+import { InvalidInput } from '../domain/errors.js';
 
 function describe(type: GraphQLInputType): string {
   const t = getNullableType(type);
@@ -48,8 +47,8 @@ function typeAt(root: GraphQLInputType, path: readonly (string | number)[]): Gra
 
 /**
  * Checks REST-built variables against the operation's variable types before execution, and words the
- * first problem for a REST caller: snake_case field names, the expected type, and never the value sent
- * (it may be a password).
+ * first problem: the field (in GraphQL's names; the error envelope spells them snake_case), the expected
+ * type, and never the value sent (it may be a password).
  */
 export function checkVariables(
   schema: GraphQLSchema,
@@ -61,29 +60,23 @@ export function checkVariables(
     const type = typeFromAST(schema, def.type) as GraphQLInputType;
     const value = variables[name];
     // By convention $input holds the body: its fields are reported without a prefix.
-    const prefix = name === 'input' ? [] : [toSnake(name)];
+    const prefix = name === 'input' ? [] : [name];
     if (value === undefined) {
       if (def.type.kind === 'NonNullType' && !def.defaultValue) {
-        throw new InvalidInput(`${prefix.join('.') || 'body'} is required`, prefix.join('.'));
+        throw prefix.length ? new InvalidInput('is required', name) : new InvalidInput('the body is required');
       }
       continue;
     }
     coerceInputValue(value, type, (path, _invalid, error) => {
-      const steps = path;
-      const field = [...prefix, ...steps.map((s) => (typeof s === 'number' ? `[${s}]` : toSnake(s)))].join('.').replace(/\.\[/g, '[');
+      const field = [...prefix, ...path.map((s) => (typeof s === 'number' ? `[${s}]` : s))].join('.').replace(/\.\[/g, '[');
+      const within = field ? `${field}.` : '';
       const unknown = /^Field "([^"]+)" is not defined by type/.exec(error.message);
-      if (unknown) {
-        const where = field ? `${field}.` : '';
-        throw new InvalidInput(`unknown field "${where}${toSnake(unknown[1])}"`, `${where}${toSnake(unknown[1])}`);
-      }
+      if (unknown) throw new InvalidInput('is not a field this route takes', `${within}${unknown[1]}`);
       const missing = /^Field "([^"]+)" of required type/.exec(error.message);
-      if (missing) {
-        const f = `${field ? `${field}.` : ''}${toSnake(missing[1])}`;
-        throw new InvalidInput(`${f} is required`, f);
-      }
-      const expected = typeAt(type, steps);
+      if (missing) throw new InvalidInput('is required', `${within}${missing[1]}`);
+      const expected = typeAt(type, path);
       const what = expected ? describe(expected) : `a ${getNamedType(type).name}`;
-      throw new InvalidInput(`${field || 'body'} must be ${what}`, field);
+      throw field ? new InvalidInput(`must be ${what}`, field) : new InvalidInput(`the body must be ${what}`);
     });
   }
 }

@@ -1,14 +1,17 @@
-import { Forbidden } from './errors.js';
+import { Forbidden } from '../domain/errors.js';
 
 /** Who did something, and from where: what the audit trail records of every change. */
 export interface Actor {
   type: 'user' | 'operator' | 'api_key' | 'scim' | 'anonymous' | 'system';
-  /** user id, key id, token id, operator key prefix; null when unknown. */
+  /** user id, key id, token id, operator key digest; null when unknown. */
   id: string | null;
   orgId: string | null;
   ip: string | null;
   userAgent: string | null;
 }
+
+/** The operator, keyed or keyless: what operator-only services take, so no other actor can be handed to them. */
+export type OperatorActor = Actor & { type: 'operator'; orgId: null };
 
 /**
  * The organization an actor acts for. Tenant services take the actor, never an organization id: the id
@@ -18,5 +21,3 @@ export function tenantOf(actor: Actor): string {
   if (!actor.orgId) throw new Forbidden('this needs the credential of an organization');
   return actor.orgId;
 }
-
-export const systemActor: Actor = { type: 'system', id: null, orgId: null, ip: null, userAgent: null };

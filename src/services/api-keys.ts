@@ -1,28 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import { keyDisplayPrefix, keyRecordId, newApiKeySecret, parseApiKey } from '../auth/api-key-format.js';
+import { GRANTABLE_SCOPES, isGrantableScope } from '../auth/scopes.js';
 import type { ApiKeyPrincipal } from '../auth/principal.js';
 import { sha256Hex } from '../auth/tokens.js';
 import { inTransaction } from '../db/database.js';
 import { type ApiKey, findApiKey, findKeyForAuth, insertApiKey, listApiKeys, revokeApiKey, touchApiKey } from '../db/api-keys.js';
 import { type Actor, tenantOf } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import { InvalidInput, NotFound } from './errors.js';
+import { InvalidInput, NotFound } from '../domain/errors.js';
 import * as v from './validate.js';
-
-/** The published scope catalogue of runtime keys; '*' grants every runtime scope. */
-export const API_KEY_SCOPES = [
-  'nodes:write',
-  'usage:write',
-  'providers:read',
-  'providers:write',
-  'connectors:read',
-  'connectors:write',
-  'policies:read',
-  'policies:write',
-  'compliance:read',
-  'compliance:export',
-  '*',
-] as const;
 
 // last_used_at is for people reading a list, not for accounting: one write a minute per key is plenty.
 const TOUCH_EVERY_MS = 60_000;
@@ -52,17 +38,17 @@ export class ApiKeyService {
   async create(actor: Actor, input: NewApiKey): Promise<{ apiKey: ApiKey; key: string }> {
     const orgId = tenantOf(actor);
     const name = v.text('name', input.name, { max: 200 });
-    if (input.scopes.length === 0) throw new InvalidInput('scopes must name at least one scope', 'scopes');
+    if (input.scopes.length === 0) throw new InvalidInput('must name at least one scope', 'scopes');
     for (const s of input.scopes) {
-      if (!(API_KEY_SCOPES as readonly string[]).includes(s)) {
-        throw new InvalidInput(`scopes: "${s}" is not a scope; use ${API_KEY_SCOPES.join(', ')}`, 'scopes');
+      if (!isGrantableScope(s)) {
+        throw new InvalidInput(`holds "${s.slice(0, 64)}", which is not a scope; use ${GRANTABLE_SCOPES.join(', ')}`, 'scopes');
       }
     }
     const now = this.deps.clock.now();
     let expiresAt: string | null = null;
     if (input.expiresAt) {
-      expiresAt = v.dateOrTimestamp('expires_at', input.expiresAt);
-      if (new Date(expiresAt).getTime() <= now.getTime()) throw new InvalidInput('expires_at must be in the future', 'expires_at');
+      expiresAt = v.dateOrTimestamp('expiresAt', input.expiresAt);
+      if (new Date(expiresAt).getTime() <= now.getTime()) throw new InvalidInput('must be in the future', 'expiresAt');
     }
     const { publicId, key } = newApiKeySecret();
     const apiKey: ApiKey = {

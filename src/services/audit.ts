@@ -10,10 +10,10 @@ import {
   listAuditEvents,
   listChains,
 } from '../db/audit.js';
-import { type DB, type Executor, inTransaction } from '../db/database.js';
+import { type DB, type Trx, inTransaction } from '../db/database.js';
 import type { AuditEventRow } from '../db/tables.js';
 import { newId } from '../ids.js';
-import type { Actor } from './actor.js';
+import { type Actor, type OperatorActor, tenantOf } from './actor.js';
 
 /** Events with no organization (operator reads, unknown-org logins) share one chain. */
 export const OPERATOR_CHAIN = '_operator';
@@ -41,8 +41,11 @@ export class AuditService {
     private readonly clock: Clock,
   ) {}
 
-  /** Appends inside the caller's transaction, so the event and the change commit or fail together. */
-  async append(trx: Executor, actor: Actor, entry: AuditEntry): Promise<void> {
+  /**
+   * Appends inside the caller's transaction, so the event and the change commit or fail together. It takes a
+   * transaction and nothing else: an append outside one does not compile.
+   */
+  async append(trx: Trx, actor: Actor, entry: AuditEntry): Promise<void> {
     const chain = entry.orgId ?? OPERATOR_CHAIN;
     const { seq, prevHash } = await claimNextSeq(trx, chain);
     const row: Omit<AuditEventRow, 'hash'> = {
@@ -70,14 +73,26 @@ export class AuditService {
     return inTransaction(this.db, (trx) => this.append(trx, actor, entry));
   }
 
-  list(filter: AuditFilter, page: { offset: number; limit: number }): Promise<AuditEvent[]> {
+  /** Any organization's events, or all (the operator's view). */
+  list(_actor: OperatorActor, filter: AuditFilter, page: { offset: number; limit: number }): Promise<AuditEvent[]> {
     return listAuditEvents(this.db, filter, page);
   }
 
-  async verify(orgId?: string | null): Promise<ChainVerification[]> {
+  /** The actor's own organization's events. */
+  listOwn(actor: Actor, filter: Omit<AuditFilter, 'orgId'>, page: { offset: number; limit: number }): Promise<AuditEvent[]> {
+    return listAuditEvents(this.db, { ...filter, orgId: tenantOf(actor) }, page);
+  }
+
+  /** Walks one organization's chain, or every chain; the walk itself is audited. */
+  async verify(actor: OperatorActor, orgId?: string | null): Promise<ChainVerification[]> {
     const chains = orgId ? [orgId] : await listChains(this.db);
     const out: ChainVerification[] = [];
     for (const chain of chains) out.push(await this.verifyChain(chain));
+    await this.record(actor, {
+      action: 'admin.audit_verified',
+      orgId: null,
+      details: { org_id: orgId ?? null, valid: out.every((r) => r.valid) },
+    });
     return out;
   }
 

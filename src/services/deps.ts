@@ -7,7 +7,6 @@ import type { OrganizationService } from './organizations.js';
 /** What every area's service may be built from. */
 export interface ServiceDeps {
   db: DB;
-  dialect: 'sqlite' | 'postgres';
   config: Config;
   clock: Clock;
   audit: AuditService;

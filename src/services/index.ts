@@ -3,15 +3,15 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { ApiKeyService } from './api-keys.js';
 import { AuditService } from './audit.js';
-import { CredentialGuard } from './credential-guard.js';
+import { CredentialGuard } from './credentials.js';
 import type { ServiceDeps } from './deps.js';
 import { IdempotencyService } from './idempotency.js';
 import { LicenseService } from './licenses.js';
 import { NodeService } from './nodes.js';
-import { UsageService } from './usage.js';
 import { OrganizationService } from './organizations.js';
 import { RateLimiter } from './rate-limits.js';
 import { SessionService } from './sessions.js';
+import { UsageService } from './usage.js';
 import { UserService } from './users.js';
 
 export interface Services {
@@ -19,7 +19,6 @@ export interface Services {
   organizations: OrganizationService;
   users: UserService;
   sessions: SessionService;
-  rateLimiter: RateLimiter;
   credentials: CredentialGuard;
   idempotency: IdempotencyService;
   apiKeys: ApiKeyService;
@@ -31,20 +30,21 @@ export interface Services {
 export function createServices(database: Database, config: Config, clock: Clock): Services {
   const { db } = database;
   const audit = new AuditService(db, clock);
-  const rateLimiter = new RateLimiter(db, clock);
+  const rateLimiter = new RateLimiter(db, clock, audit);
   const organizations = new OrganizationService(db, clock, audit);
-  const deps: ServiceDeps = { db, dialect: database.dialect, config, clock, audit, organizations };
+  const deps: ServiceDeps = { db, config, clock, audit, organizations };
+  const sessions = new SessionService(db, config, clock, audit, rateLimiter);
+  const apiKeys = new ApiKeyService(deps);
   return {
     audit,
-    rateLimiter,
-    credentials: new CredentialGuard(rateLimiter, audit),
+    credentials: new CredentialGuard(rateLimiter, audit, sessions, apiKeys, config.adminApiKey),
     idempotency: new IdempotencyService(db, clock),
     organizations,
-    apiKeys: new ApiKeyService(deps),
+    apiKeys,
     licenses: new LicenseService(deps),
     nodes: new NodeService(deps),
     usage: new UsageService(deps),
     users: new UserService(db, clock, audit),
-    sessions: new SessionService(db, config, clock, audit, rateLimiter),
+    sessions,
   };
 }

@@ -1,7 +1,8 @@
 import { type JsonWebKey, type KeyObject, createPublicKey } from 'node:crypto';
 import { type Trx, inTransaction } from '../db/database.js';
 import { type StoredLicense, findCurrentLicense, insertLicense, nextLicenseSeq } from '../db/licenses.js';
-import { TIERS, type Tier, findOrganization, updateOrganization } from '../db/organizations.js';
+import { findOrganization, updateOrganization } from '../db/organizations.js';
+import { TIERS, type Tier } from '../domain/vocabulary.js';
 import { newId } from '../ids.js';
 import {
   LICENSE_AUDIENCE,
@@ -14,9 +15,9 @@ import {
   signLicense,
   verifyLicense,
 } from '../licenses/license-format.js';
-import type { Actor } from './actor.js';
+import { type Actor, type OperatorActor, tenantOf } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import { InvalidInput, NotFound } from './errors.js';
+import { InvalidInput, NotFound } from '../domain/errors.js';
 import { DEFAULT_MAX_NODES } from './organizations.js';
 import * as v from './validate.js';
 
@@ -124,10 +125,10 @@ export class LicenseService {
    * (the new tier's default when the tier changes), its expiry while that is in the future (else one year),
    * and the tier's permissions. The organization takes the license's tier, max_nodes and expiry.
    */
-  async issue(actor: Actor, orgId: string, input: IssueLicenseInput = {}): Promise<IssuedLicense> {
+  async issue(actor: OperatorActor, orgId: string, input: IssueLicenseInput = {}): Promise<IssuedLicense> {
     const tier = input.tier != null ? tierOf(input.tier) : null;
-    const validityDays = input.validityDays != null ? v.integer('validity_days', input.validityDays, 1, 3650) : null;
-    const maxNodes = input.maxNodes != null ? v.integer('max_nodes', input.maxNodes, 0, 1_000_000) : null;
+    const validityDays = input.validityDays != null ? v.integer('validityDays', input.validityDays, 1, 3650) : null;
+    const maxNodes = input.maxNodes != null ? v.integer('maxNodes', input.maxNodes, 0, 1_000_000) : null;
     const permissions = input.permissions != null ? permissionsOf(input.permissions) : null;
 
     return inTransaction(this.deps.db, async (trx) => {
@@ -159,30 +160,34 @@ export class LicenseService {
     });
   }
 
-  /** The organization's current license, verified with the public key now; null when it has none. */
-  async current(orgId: string): Promise<LicenseView | null> {
+  /** The actor's organization's current license, verified with the public key now; null when it has none. */
+  current(actor: Actor): Promise<LicenseView | null> {
+    return this.currentOf(tenantOf(actor));
+  }
+
+  private async currentOf(orgId: string): Promise<LicenseView | null> {
     const row = await findCurrentLicense(this.deps.db, orgId);
     return row ? this.view(row) : null;
   }
 
   /** The operator's view of any organization's license (no key); audited like every admin read. */
-  async read(actor: Actor, orgId: string): Promise<LicenseView | null> {
+  async read(actor: OperatorActor, orgId: string): Promise<LicenseView | null> {
     const org = await findOrganization(this.deps.db, orgId);
     if (!org) throw new NotFound(`organization ${orgId} not found`);
-    await this.deps.audit.record(actor, { action: 'admin.license_read', orgId, targetType: 'organization', targetId: orgId });
-    return this.current(orgId);
+    await this.deps.audit.record(actor, { action: 'admin.license_read', orgId: org.orgId, targetType: 'organization', targetId: org.orgId });
+    return this.currentOf(org.orgId);
   }
 
   /** What a heartbeat needs to know: the status of the current license ('missing' when there is none). */
-  async statusFor(orgId: string): Promise<LicenseSummary> {
-    const license = await this.current(orgId);
+  async statusFor(actor: Actor): Promise<LicenseSummary> {
+    const license = await this.current(actor);
     if (!license) return { status: 'missing', expiresAt: null, daysRemaining: 0 };
     return { status: license.status, expiresAt: license.expiresAt, daysRemaining: license.daysRemaining };
   }
 
   /** True only when the current license is valid or expiring and lists the permission. */
-  async hasPermission(orgId: string, permission: LicensePermission | string): Promise<boolean> {
-    const license = await this.current(orgId);
+  async hasPermission(actor: Actor, permission: LicensePermission): Promise<boolean> {
+    const license = await this.current(actor);
     return (
       license !== null &&
       (license.status === 'valid' || license.status === 'expiring') &&
@@ -296,7 +301,7 @@ export class LicenseService {
 }
 
 function tierOf(value: string): Tier {
-  if (!(TIERS as readonly string[]).includes(value)) throw new InvalidInput(`tier must be one of ${TIERS.join(', ')}`, 'tier');
+  if (!(TIERS as readonly string[]).includes(value)) throw new InvalidInput(`must be one of ${TIERS.join(', ')}`, 'tier');
   return value as Tier;
 }
 
@@ -305,7 +310,7 @@ function permissionsOf(list: readonly string[]): string[] {
   const unknown = list.filter((p) => !(LICENSE_PERMISSIONS as readonly string[]).includes(p));
   if (unknown.length > 0) {
     throw new InvalidInput(
-      `permissions contains an unknown permission ${JSON.stringify(String(unknown[0]).slice(0, 64))}; known: ${LICENSE_PERMISSIONS.join(', ')}`,
+      `holds an unknown permission ${JSON.stringify(String(unknown[0]).slice(0, 64))}; known: ${LICENSE_PERMISSIONS.join(', ')}`,
       'permissions',
     );
   }

@@ -1,10 +1,7 @@
 import { inTransaction, type Executor, type Trx } from '../db/database.js';
 import {
-  NODE_ROLES,
-  type NodeBand,
   type NodeCounts,
   type NodeRecord,
-  type NodeRole,
   insertBand,
   listNodes,
   lockBand,
@@ -12,9 +9,10 @@ import {
   nodeCounts,
   upsertNode,
 } from '../db/nodes.js';
+import { NODE_ROLES, type NodeBand, type NodeRole } from '../domain/vocabulary.js';
 import { type Actor, tenantOf } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import { InvalidInput, NotFound } from './errors.js';
+import { InvalidInput, NotFound } from '../domain/errors.js';
 import * as v from './validate.js';
 
 /** A node is active when its last heartbeat is at most this old (nodes report every 2 minutes). */
@@ -147,10 +145,10 @@ export class NodeService {
 
   private validate(input: HeartbeatInput): Omit<NodeRecord, 'orgId' | 'firstSeenAt' | 'lastHeartbeatAt'> {
     if (typeof input.nodeId !== 'string' || !NODE_ID.test(input.nodeId)) {
-      throw new InvalidInput('node_id must be 1 to 128 characters: letters, digits, ".", "_", ":" or "-"', 'node_id');
+      throw new InvalidInput('must be 1 to 128 characters: letters, digits, ".", "_", ":" or "-"', 'nodeId');
     }
     if (!(NODE_ROLES as readonly string[]).includes(input.role)) {
-      throw new InvalidInput(`role must be one of ${NODE_ROLES.join(', ')}`, 'role');
+      throw new InvalidInput(`must be one of ${NODE_ROLES.join(', ')}`, 'role');
     }
     return {
       nodeId: input.nodeId,
@@ -158,8 +156,8 @@ export class NodeService {
       role: input.role,
       version: v.text('version', input.version, { max: 64 }),
       os: v.optionalText('os', input.os, 64),
-      cpuCores: input.cpuCores == null ? null : v.integer('cpu_cores', input.cpuCores, 1, 4096),
-      memoryMb: input.memoryMb == null ? null : v.integer('memory_mb', input.memoryMb, 1, 16_777_216),
+      cpuCores: input.cpuCores == null ? null : v.integer('cpuCores', input.cpuCores, 1, 4096),
+      memoryMb: input.memoryMb == null ? null : v.integer('memoryMb', input.memoryMb, 1, 16_777_216),
       region: v.optionalText('region', input.region, 64),
     };
   }

@@ -2,10 +2,8 @@ import { checkPasswordPolicy, hashPassword } from '../auth/passwords.js';
 import type { Clock } from '../clock.js';
 import { type DB, type Trx, inTransaction } from '../db/database.js';
 import {
-  type OrgStatus,
   type Organization,
   type OrganizationFilter,
-  type Tier,
   countOrganizations,
   findOrganization,
   insertOrganization,
@@ -14,10 +12,11 @@ import {
 } from '../db/organizations.js';
 import { deleteOrgSessions, deleteUserSessions } from '../db/sessions.js';
 import { findLoginAccount, insertUser, setPasswordHash, updateUserFields } from '../db/users.js';
+import type { OrgStatus, Tier } from '../domain/vocabulary.js';
 import { newId } from '../ids.js';
-import type { Actor } from './actor.js';
+import { type Actor, type OperatorActor, tenantOf } from './actor.js';
 import type { AuditService } from './audit.js';
-import { Conflict, InvalidInput, NotFound } from './errors.js';
+import { Conflict, InvalidInput, NotFound } from '../domain/errors.js';
 import * as v from './validate.js';
 
 export const DEFAULT_MAX_NODES: Record<Tier, number> = { DEVELOPER: 5, PROFESSIONAL: 25, ENTERPRISE: 100, PLUS: 500 };
@@ -56,17 +55,18 @@ export class OrganizationService {
     this.onTerms.push(hook);
   }
 
-  get(orgId: string): Promise<Organization | null> {
-    return findOrganization(this.db, orgId);
+  /** The actor's own organization (a session's, an API key's): the id comes from the principal. */
+  own(actor: Actor): Promise<Organization | null> {
+    return findOrganization(this.db, tenantOf(actor));
   }
 
-  async require(orgId: string): Promise<Organization> {
+  private async require(orgId: string): Promise<Organization> {
     const org = await findOrganization(this.db, orgId);
     if (!org) throw new NotFound(`organization ${orgId} not found`);
     return org;
   }
 
-  async list(actor: Actor, filter: OrganizationFilter, page: { offset: number; limit: number }) {
+  async list(actor: OperatorActor, filter: OrganizationFilter, page: { offset: number; limit: number }) {
     await this.audit.record(actor, {
       action: 'admin.organizations_listed',
       orgId: null,
@@ -79,17 +79,17 @@ export class OrganizationService {
     return { items, total };
   }
 
-  async read(actor: Actor, orgId: string): Promise<Organization> {
+  async read(actor: OperatorActor, orgId: string): Promise<Organization> {
     const org = await this.require(orgId);
     await this.audit.record(actor, { action: 'admin.organization_read', orgId: org.orgId, targetType: 'organization', targetId: org.orgId });
     return org;
   }
 
   /** POST semantics of the admin API: create, or update every field given. */
-  async upsert(actor: Actor, input: OrganizationInput): Promise<{ organization: Organization; created: boolean }> {
+  async upsert(actor: OperatorActor, input: OrganizationInput): Promise<{ organization: Organization; created: boolean }> {
     const orgId = input.orgId.trim();
     if (!ORG_ID.test(orgId)) {
-      throw new InvalidInput('org_id must be 2 to 64 letters, digits, "-" or "_", starting with a letter or digit', 'org_id');
+      throw new InvalidInput('must be 2 to 64 letters, digits, "-" or "_", starting with a letter or digit', 'orgId');
     }
     const name = v.text('name', input.name, { max: 200 });
     if (input.password != null) checkPasswordPolicy(input.password);
@@ -106,10 +106,10 @@ export class OrganizationService {
         name,
         tier,
         status: input.status ?? 'ACTIVE',
-        maxNodes: input.maxNodes != null ? v.integer('max_nodes', input.maxNodes, 0, 1_000_000) : DEFAULT_MAX_NODES[tier],
-        contactEmail: input.contactEmail ? v.email('contact_email', input.contactEmail) : null,
-        contactPhone: v.optionalText('contact_phone', input.contactPhone, 40),
-        expiresAt: input.expiresAt ? v.dateOrTimestamp('expires_at', input.expiresAt) : oneYear,
+        maxNodes: input.maxNodes != null ? v.integer('maxNodes', input.maxNodes, 0, 1_000_000) : DEFAULT_MAX_NODES[tier],
+        contactEmail: input.contactEmail ? v.email('contactEmail', input.contactEmail) : null,
+        contactPhone: v.optionalText('contactPhone', input.contactPhone, 40),
+        expiresAt: input.expiresAt ? v.dateOrTimestamp('expiresAt', input.expiresAt) : oneYear,
         createdAt: now,
         updatedAt: now,
       };
@@ -163,7 +163,7 @@ export class OrganizationService {
     return { organization, created: false };
   }
 
-  async update(actor: Actor, orgId: string, patch: OrganizationPatch): Promise<Organization> {
+  async update(actor: OperatorActor, orgId: string, patch: OrganizationPatch): Promise<Organization> {
     const now = this.clock.now().toISOString();
     return inTransaction(this.db, async (trx) => {
       const existing = await findOrganization(trx, orgId);
@@ -176,7 +176,7 @@ export class OrganizationService {
   }
 
   /** The operator sets the organization password; sessions opened with the old one end. */
-  async setPassword(actor: Actor, orgId: string, password: string): Promise<Organization> {
+  async setPassword(actor: OperatorActor, orgId: string, password: string): Promise<Organization> {
     checkPasswordPolicy(password);
     const hash = await hashPassword(password);
     return inTransaction(this.db, async (trx) => {
@@ -193,15 +193,15 @@ export class OrganizationService {
       name: patch.name != null ? v.text('name', patch.name, { max: 200 }) : existing.name,
       tier: patch.tier ?? existing.tier,
       status: patch.status ?? existing.status,
-      maxNodes: patch.maxNodes != null ? v.integer('max_nodes', patch.maxNodes, 0, 1_000_000) : existing.maxNodes,
+      maxNodes: patch.maxNodes != null ? v.integer('maxNodes', patch.maxNodes, 0, 1_000_000) : existing.maxNodes,
       contactEmail:
         patch.contactEmail === undefined
           ? existing.contactEmail
           : patch.contactEmail
-            ? v.email('contact_email', patch.contactEmail)
+            ? v.email('contactEmail', patch.contactEmail)
             : null,
-      contactPhone: patch.contactPhone === undefined ? existing.contactPhone : v.optionalText('contact_phone', patch.contactPhone, 40),
-      expiresAt: patch.expiresAt ? v.dateOrTimestamp('expires_at', patch.expiresAt) : existing.expiresAt,
+      contactPhone: patch.contactPhone === undefined ? existing.contactPhone : v.optionalText('contactPhone', patch.contactPhone, 40),
+      expiresAt: patch.expiresAt ? v.dateOrTimestamp('expiresAt', patch.expiresAt) : existing.expiresAt,
       updatedAt: now,
     };
   }

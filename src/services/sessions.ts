@@ -7,21 +7,42 @@ import type { Config } from '../config.js';
 import { type DB, inTransaction } from '../db/database.js';
 import { findOrganization } from '../db/organizations.js';
 import {
-  deleteExpiredSessions,
   deleteSession,
   deleteUserSessions,
   findSession,
+  renewSession,
   insertSession,
   touchSession,
 } from '../db/sessions.js';
 import { findLoginAccount, findPasswordHash, setPasswordHash, updateUserFields } from '../db/users.js';
 import type { Actor } from './actor.js';
 import type { AuditService } from './audit.js';
-import { Forbidden, InvalidInput, Unauthenticated } from './errors.js';
-import type { RateLimiter } from './rate-limits.js';
+import { Forbidden, InvalidInput, Unauthenticated } from '../domain/errors.js';
+import { type Backoff, type RateLimiter, type Throttle, addressSubject } from './rate-limits.js';
 
-export const LOGIN_LIMIT = 5;
-export const LOGIN_WINDOW_SECONDS = 60;
+/** The documented limit: 5 attempts a minute per client address, whatever account they name. */
+export const LOGIN_BY_ADDRESS: Throttle = {
+  name: 'login',
+  limit: 5,
+  windowSeconds: 60,
+  what: 'too many login attempts from this address',
+};
+/**
+ * Failures against one account from every address in 15 minutes: past 10, attempts on it are spaced out
+ * (1 s, 2 s, 4 s ... up to 30 s apart). A distributed guesser is slowed to a trickle; the owner waits 30 s at most.
+ */
+export const LOGIN_BACKOFF: Backoff = {
+  failures: { name: 'login-account', limit: Number.MAX_SAFE_INTEGER, windowSeconds: 900, what: 'too many failed logins to this account' },
+  ceiling: 10,
+  maxSpacingSeconds: 30,
+};
+/** A stolen session must not become a way to guess the password behind it. */
+const PASSWORD_CHANGE_BY_ACCOUNT: Throttle = {
+  name: 'password-change',
+  limit: 5,
+  windowSeconds: 60,
+  what: 'too many wrong current passwords',
+};
 // Touching last_seen_at on every request would make every read a write; a minute of slack is invisible
 // against idle timeouts measured in tens of minutes.
 const TOUCH_EVERY_MS = 60_000;
@@ -52,23 +73,21 @@ export class SessionService {
   async login(actor: Actor, input: LoginInput, replacing: string | null = null): Promise<LoginResult> {
     const orgId = input.orgId.trim();
     const email = input.email?.trim() || null;
-    if (!orgId) throw new InvalidInput('org_id must not be empty', 'org_id');
-    if (input.password.length === 0) throw new InvalidInput('password must not be empty', 'password');
+    if (!orgId) throw new InvalidInput('must not be empty', 'orgId');
+    if (input.password.length === 0) throw new InvalidInput('must not be empty', 'password');
     if (input.password.length > 1024 || orgId.length > 128 || (email?.length ?? 0) > 254) {
       throw new Unauthenticated(GENERIC_LOGIN_FAILURE);
     }
-    const reservation = await this.limiter.reserve(
-      [`login:ip:${actor.ip ?? 'unknown'}`, `login:org:${orgId.toLowerCase()}`],
-      LOGIN_LIMIT,
-      LOGIN_WINDOW_SECONDS,
-      'too many login attempts; wait a minute and try again',
-    );
+    const reservation = await this.limiter.take(LOGIN_BY_ADDRESS, addressSubject(actor.ip), actor);
     // Every path verifies one argon2 hash (a dummy one when the account is unknown): same work, same time.
     const org = await findOrganization(this.db, orgId);
     const account = org ? await findLoginAccount(this.db, org.orgId, email) : null;
+    // The account's own limit is keyed by its id, so only accounts that exist ever get a row.
+    if (account) await this.limiter.paced(LOGIN_BACKOFF, account.user.id, actor);
     const passwordOk = await verifyPassword(account?.passwordHash ?? null, input.password);
     const usable = account !== null && account.user.status === 'active' && passwordOk;
     if (!usable || !org || !account) {
+      if (account) await this.limiter.count(LOGIN_BACKOFF.failures, account.user.id);
       await this.audit.record(actor, {
         action: 'auth.login_failed',
         orgId: org?.orgId ?? null,
@@ -180,16 +199,13 @@ export class SessionService {
     });
   }
 
-  /** Changes the caller's own password; every other session of theirs ends, this one stays. */
-  async changePassword(actor: Actor, principal: SessionPrincipal, current: string, next: string): Promise<void> {
-    checkPasswordPolicy(next, 'new_password');
-    // A stolen session must not become a way to guess the password behind it.
-    const attempt = await this.limiter.reserve(
-      [`password-change:${principal.userId}`],
-      LOGIN_LIMIT,
-      LOGIN_WINDOW_SECONDS,
-      'too many password change attempts; wait a minute',
-    );
+  /**
+   * Changes the caller's own password. Every session of theirs ends, this one included; the caller carries on
+   * in a new session whose token is returned (for the cookie), so a token seen before the change is dead.
+   */
+  async changePassword(actor: Actor, principal: SessionPrincipal, current: string, next: string): Promise<{ token: string }> {
+    checkPasswordPolicy(next, 'newPassword');
+    const attempt = await this.limiter.take(PASSWORD_CHANGE_BY_ACCOUNT, principal.userId, actor);
     const stored = await findPasswordHash(this.db, principal.userId);
     if (!(await verifyPassword(stored, current))) {
       await this.audit.record(actor, {
@@ -199,14 +215,18 @@ export class SessionService {
         targetId: principal.userId,
         outcome: 'failure',
       });
-      throw new InvalidInput('current_password is not correct', 'current_password');
+      throw new InvalidInput('is not correct', 'currentPassword');
     }
     await this.limiter.refund(attempt);
-    if (current === next) throw new InvalidInput('new_password must differ from the current one', 'new_password');
+    if (current === next) throw new InvalidInput('must differ from the current password', 'newPassword');
     const hash = await hashPassword(next);
+    const token = randomToken();
+    const now = this.clock.now();
     await inTransaction(this.db, async (trx) => {
-      await setPasswordHash(trx, principal.userId, hash, this.clock.now().toISOString());
+      await setPasswordHash(trx, principal.userId, hash, now.toISOString());
       const ended = await deleteUserSessions(trx, principal.userId, principal.sessionId);
+      // The session keeps its absolute end: a password change is not a way to stay logged in for ever.
+      await renewSession(trx, principal.sessionId, sha256Hex(token), now.toISOString());
       await this.audit.append(trx, actor, {
         action: 'auth.password_changed',
         orgId: principal.orgId,
@@ -215,9 +235,6 @@ export class SessionService {
         details: { other_sessions_ended: ended },
       });
     });
-  }
-
-  pruneExpired(): Promise<number> {
-    return deleteExpiredSessions(this.db, this.clock.now().toISOString());
+    return { token };
   }
 }

@@ -1,5 +1,5 @@
 import type { UsageDailyRow, UsageEventRow, UsageHourlyRow } from '../db/usage.js';
-
+import type { ItemProblem } from '../domain/errors.js';
 import { parseInstant } from './instant.js';
 
 // What a usage event may hold, and how a valid batch folds into rollup increments.
@@ -12,32 +12,24 @@ export const DAY_MS = 24 * HOUR_MS;
 
 type RollupCounters = Pick<UsageHourlyRow, (typeof COUNTER_NAMES)[number]>;
 
-/** One problem of one event in a rejected batch; field is the path a REST caller wrote. */
-export interface EventProblem {
-  index: number;
-  event_id: string | null;
-  field: string;
-  message: string;
-}
-
 type NewEvent = Omit<UsageEventRow, 'org_id' | 'received_at'>;
 
-// camelCase as GraphQL and the REST adapter hand them over; problems name them in snake_case.
-const EVENT_FIELDS: Record<string, string> = {
-  eventId: 'event_id',
-  type: 'type',
-  occurredAt: 'occurred_at',
-  nodeId: 'node_id',
-  method: 'method',
-  path: 'path',
-  status: 'status',
-  latencyMs: 'latency_ms',
-  provider: 'provider',
-  model: 'model',
-  promptTokens: 'prompt_tokens',
-  completionTokens: 'completion_tokens',
-  costUsd: 'cost_usd',
-};
+// The fields of an event, in the domain's names (GraphQL and the REST adapter hand them over so).
+const EVENT_FIELDS = new Set([
+  'eventId',
+  'type',
+  'occurredAt',
+  'nodeId',
+  'method',
+  'path',
+  'status',
+  'latencyMs',
+  'provider',
+  'model',
+  'promptTokens',
+  'completionTokens',
+  'costUsd',
+]);
 
 const MAX_TOKENS = 2_147_483_647;
 /** A day: beyond it a latency is a clock bug, and micro-ms sums stay far inside 2^53. */
@@ -50,35 +42,32 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * Checks one event, collecting every problem rather than stopping at the first, and returns the row to
  * store. Absent, null and '' optional values are all "not given".
  */
-export function validateEvent(value: unknown, index: number, latestMs: number): { event?: NewEvent; problems: EventProblem[] } {
-  const problems: EventProblem[] = [];
+export function validateEvent(value: unknown, index: number, latestMs: number): { event?: NewEvent; problems: ItemProblem[] } {
+  const problems: ItemProblem[] = [];
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { problems: [{ index, event_id: null, field: `events[${index}]`, message: `events[${index}] must be an object` }] };
+    return { problems: [{ index, id: null, field: `events[${index}]`, problem: 'must be an object' }] };
   }
   const raw = value as Record<string, unknown>;
   const rawId = raw.eventId;
   const eventId = typeof rawId === 'string' && rawId.length >= 1 && rawId.length <= 128 ? rawId : null;
-  const problem = (name: string, message: string) =>
-    problems.push({ index, event_id: eventId, field: `events[${index}].${name}`, message: `${name} ${message}` });
+  const problem = (name: string, text: string) => problems.push({ index, id: eventId, field: `events[${index}].${name}`, problem: text });
 
   for (const key of Object.keys(raw)) {
-    if (key in EVENT_FIELDS) continue;
+    if (EVENT_FIELDS.has(key)) continue;
     // A GraphQL caller writing REST's snake_case gets pointed at the camelCase name.
     const camel = key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-    if (camel !== key && camel in EVENT_FIELDS) problem(key, `is written ${camel} in GraphQL`);
-    else problem(key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), 'is not a field of a usage event');
+    problem(key, camel !== key && EVENT_FIELDS.has(camel) ? `is written ${camel} in GraphQL` : 'is not a field of a usage event');
   }
 
   const str = (key: string, max: number, required: boolean): string | null => {
     const v = raw[key];
-    const name = EVENT_FIELDS[key];
     if (v === undefined || v === null || v === '') {
-      if (required) problem(name, 'is required');
+      if (required) problem(key, 'is required');
       return null;
     }
-    if (typeof v !== 'string') problem(name, 'must be a string');
-    else if (v.length > max) problem(name, `must be at most ${max} characters`);
-    else if (CONTROL.test(v)) problem(name, 'must not contain control characters');
+    if (typeof v !== 'string') problem(key, 'must be a string');
+    else if (v.length > max) problem(key, `must be at most ${max} characters`);
+    else if (CONTROL.test(v)) problem(key, 'must not contain control characters');
     else return v;
     return null;
   };
@@ -86,7 +75,7 @@ export function validateEvent(value: unknown, index: number, latestMs: number): 
     const v = raw[key];
     if (v === undefined || v === null) return null;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (whole && !Number.isInteger(v))) {
-      problem(EVENT_FIELDS[key], `must be ${whole ? 'a whole number' : 'a finite number'} from ${min} to ${max}`);
+      problem(key, `must be ${whole ? 'a whole number' : 'a finite number'} from ${min} to ${max}`);
       return null;
     }
     return v;
@@ -101,8 +90,8 @@ export function validateEvent(value: unknown, index: number, latestMs: number): 
   let occurredAt: string | null = null;
   if (occurred !== null) {
     const t = parseInstant(occurred);
-    if (t === null) problem('occurred_at', 'must be an ISO-8601 timestamp with a zone (e.g. 2026-06-01T12:00:00Z) from year 2000 to 9998');
-    else if (t > latestMs) problem('occurred_at', 'must be at most 24 hours in the future');
+    if (t === null) problem('occurredAt', 'must be an ISO-8601 timestamp with a zone (e.g. 2026-06-01T12:00:00Z) from year 2000 to 9998');
+    else if (t > latestMs) problem('occurredAt', 'must be at most 24 hours in the future');
     else occurredAt = new Date(t).toISOString();
   }
   const nodeId = str('nodeId', 128, false);

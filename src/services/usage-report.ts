@@ -1,6 +1,6 @@
 import { type RollupRange, type UsageAggregate, aggregateUsage, emptyAggregate } from '../db/usage.js';
 import type { ServiceDeps } from './deps.js';
-import { InvalidInput } from './errors.js';
+import { InvalidInput } from '../domain/errors.js';
 import { LATEST, parseInstant } from './instant.js';
 import { DAY_MS, HOUR_MS, USAGE_EVENT_TYPES, type UsageEventType } from './usage-events.js';
 
@@ -197,7 +197,7 @@ function windowArg(field: 'from' | 'to', value: string | null | undefined): numb
   if (value === null || value === undefined || value === '') return undefined;
   const t = parseInstant(value);
   if (t === null) {
-    throw new InvalidInput(`${field} must be an ISO-8601 timestamp with a zone (or a date, YYYY-MM-DD) from year 2000 to 9998`, field);
+    throw new InvalidInput('must be an ISO-8601 timestamp with a zone (or a date, YYYY-MM-DD) from year 2000 to 9998', field);
   }
   return t;
 }
@@ -207,20 +207,20 @@ function windowArg(field: 'from' | 'to', value: string | null | undefined): numb
 export function buildReport(deps: ServiceDeps, orgId: string, args: UsageReportArgs): UsageReport {
   const granularity = args.granularity ?? 'day';
   if (!(USAGE_GRANULARITIES as readonly string[]).includes(granularity)) {
-    throw new InvalidInput(`granularity must be one of ${USAGE_GRANULARITIES.join(', ')}`, 'granularity');
+    throw new InvalidInput(`must be one of ${USAGE_GRANULARITIES.join(', ')}`, 'granularity');
   }
   const groupBy = args.groupBy ?? null;
   if (groupBy !== null && !(USAGE_GROUP_BY as readonly string[]).includes(groupBy)) {
-    throw new InvalidInput(`group_by must be one of ${USAGE_GROUP_BY.join(', ')}`, 'group_by');
+    throw new InvalidInput(`must be one of ${USAGE_GROUP_BY.join(', ')}`, 'groupBy');
   }
   const to = windowArg('to', args.to) ?? deps.clock.now().getTime();
   const from = windowArg('from', args.from) ?? to - DEFAULT_WINDOW_DAYS * DAY_MS;
-  if (from > to) throw new InvalidInput('from must not be after to', 'from');
+  if (from > to) throw new InvalidInput('must not be after to', 'from');
   if (to - from > MAX_WINDOW_DAYS * DAY_MS) {
-    throw new InvalidInput(`the window from..to must be at most ${MAX_WINDOW_DAYS} days`, 'from');
+    throw new InvalidInput(`must be at most ${MAX_WINDOW_DAYS} days before to`, 'from');
   }
   if (granularity === 'hour' && to - from > MAX_HOURLY_WINDOW_DAYS * DAY_MS) {
-    throw new InvalidInput(`granularity hour allows a window of at most ${MAX_HOURLY_WINDOW_DAYS} days`, 'granularity');
+    throw new InvalidInput(`hour allows a window of at most ${MAX_HOURLY_WINDOW_DAYS} days`, 'granularity');
   }
   const window = new UsageWindow(floorTo(from, HOUR_MS), Math.min(ceilTo(to, HOUR_MS), LATEST));
   return new UsageReport(deps, orgId, window, granularity, groupBy);

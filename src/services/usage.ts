@@ -2,8 +2,8 @@ import { inTransaction } from '../db/database.js';
 import { addToDaily, addToHourly, insertNewEvents, type UsageEventRow } from '../db/usage.js';
 import { type Actor, tenantOf } from './actor.js';
 import type { ServiceDeps } from './deps.js';
-import { InvalidInput } from './errors.js';
-import { DAY_MS, type EventProblem, rollupsOf, validateEvent } from './usage-events.js';
+import { InvalidInput, type ItemProblem } from '../domain/errors.js';
+import { DAY_MS, rollupsOf, validateEvent } from './usage-events.js';
 import { type UsageReport, type UsageReportArgs, buildReport } from './usage-report.js';
 
 export { USAGE_EVENT_TYPES, type UsageEventType } from './usage-events.js';
@@ -38,15 +38,15 @@ export class UsageService {
    */
   async ingest(actor: Actor, events: unknown[], limits: { maxEvents: number } = { maxEvents: MAX_BATCH_EVENTS }): Promise<IngestResult> {
     const orgId = tenantOf(actor);
-    if (!Array.isArray(events) || events.length === 0) throw new InvalidInput('events must hold at least one event', 'events');
+    if (!Array.isArray(events) || events.length === 0) throw new InvalidInput('must hold at least one event', 'events');
     if (events.length > limits.maxEvents) {
-      throw new InvalidInput(`events must hold at most ${limits.maxEvents} events; split the batch (${events.length} sent)`, 'events');
+      throw new InvalidInput(`must hold at most ${limits.maxEvents} events; split the batch (${events.length} sent)`, 'events');
     }
     const nowMs = this.deps.clock.now().getTime();
     const receivedAt = new Date(nowMs).toISOString();
     const latest = nowMs + DAY_MS;
     const rows: UsageEventRow[] = [];
-    const problems: EventProblem[][] = [];
+    const problems: ItemProblem[][] = [];
     for (let i = 0; i < events.length; i++) {
       const r = validateEvent(events[i], i, latest);
       if (r.problems.length > 0) problems.push(r.problems);
@@ -55,11 +55,7 @@ export class UsageService {
     if (problems.length > 0) {
       const all = problems.flat();
       const details = all.length <= MAX_DETAILS ? all : problems.map((p) => p[0]);
-      throw new InvalidInput(
-        `${problems.length} of ${events.length} events are invalid; nothing was stored (see details)`,
-        'events',
-        details as unknown as Record<string, unknown>[],
-      );
+      throw new InvalidInput(`holds ${problems.length} invalid events of ${events.length}; nothing was stored (see details)`, 'events', details);
     }
 
     // First occurrence wins inside a batch; sorted ids give concurrent batches one lock order.

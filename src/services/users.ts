@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Role } from '../auth/permissions.js';
+import type { Role } from '../domain/vocabulary.js';
 import { hashPassword } from '../auth/passwords.js';
-import type { SessionPrincipal } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
 import { type DB, type Trx, inTransaction } from '../db/database.js';
 import { lockOrganization } from '../db/organizations.js';
@@ -12,6 +11,7 @@ import {
   deleteUser,
   findLoginAccount,
   findUser,
+  findUsersByIds,
   insertUser,
   listUsers,
   updateUserFields,
@@ -19,7 +19,7 @@ import {
 import { newId } from '../ids.js';
 import { type Actor, tenantOf } from './actor.js';
 import type { AuditService } from './audit.js';
-import { Conflict, InvalidInput, NotFound } from './errors.js';
+import { Conflict, InvalidInput, NotFound } from '../domain/errors.js';
 import * as v from './validate.js';
 
 export interface NewUserInput {
@@ -42,6 +42,11 @@ export class UserService {
 
   list(actor: Actor, page: { offset: number; limit: number }): Promise<User[]> {
     return listUsers(this.db, tenantOf(actor), page);
+  }
+
+  /** Users of the actor's organization by id (for a per-request loader); another org's ids find nothing. */
+  findMany(actor: Actor, ids: readonly string[]): Promise<User[]> {
+    return findUsersByIds(this.db, tenantOf(actor), ids);
   }
 
   /** Adds a person with a generated first password, returned once and never stored in plaintext. */
@@ -81,8 +86,8 @@ export class UserService {
     return { user, initialPassword };
   }
 
-  async setRole(actor: Actor, caller: SessionPrincipal, userId: string, role: Role): Promise<User> {
-    return this.change(caller, userId, async (trx, user) => {
+  async setRole(actor: Actor, userId: string, role: Role): Promise<User> {
+    return this.change(actor, userId, async (trx, user) => {
       if (user.role === role) return user;
       if (user.role === 'owner') await this.keepAnOwner(trx, user, 'change the role of');
       await updateUserFields(trx, user.id, { role }, this.now());
@@ -97,12 +102,12 @@ export class UserService {
     });
   }
 
-  async setActive(actor: Actor, caller: SessionPrincipal, userId: string, active: boolean): Promise<User> {
-    return this.change(caller, userId, async (trx, user) => {
+  async setActive(actor: Actor, userId: string, active: boolean): Promise<User> {
+    return this.change(actor, userId, async (trx, user) => {
       const status = active ? 'active' : 'disabled';
       if (user.status === status) return user;
       if (!active) {
-        if (user.id === caller.userId) throw new InvalidInput('you cannot disable your own account', 'user_id');
+        if (user.id === actor.id) throw new InvalidInput('names your own account, which you cannot disable', 'userId');
         if (user.role === 'owner') await this.keepAnOwner(trx, user, 'disable');
       }
       await updateUserFields(trx, user.id, { status }, this.now());
@@ -118,9 +123,9 @@ export class UserService {
     });
   }
 
-  async remove(actor: Actor, caller: SessionPrincipal, userId: string): Promise<User> {
-    return this.change(caller, userId, async (trx, user) => {
-      if (user.id === caller.userId) throw new InvalidInput('you cannot remove your own account', 'user_id');
+  async remove(actor: Actor, userId: string): Promise<User> {
+    return this.change(actor, userId, async (trx, user) => {
+      if (user.id === actor.id) throw new InvalidInput('names your own account, which you cannot remove', 'userId');
       if (user.role === 'owner') await this.keepAnOwner(trx, user, 'remove');
       await deleteUser(trx, user.orgId, user.id);
       await this.audit.append(trx, actor, {
@@ -134,15 +139,16 @@ export class UserService {
     });
   }
 
-  private async change(caller: SessionPrincipal, userId: string, fn: (trx: Trx, user: User) => Promise<User>): Promise<User> {
+  private async change(actor: Actor, userId: string, fn: (trx: Trx, user: User) => Promise<User>): Promise<User> {
+    const orgId = tenantOf(actor);
     return inTransaction(this.db, async (trx) => {
       // Two admins demoting the last two owners at once must not both pass the owner count.
-      await lockOrganization(trx, caller.orgId);
+      await lockOrganization(trx, orgId);
       // Scoped by the caller's organization: another org's id is simply not found.
-      const user = await findUser(trx, caller.orgId, userId);
+      const user = await findUser(trx, orgId, userId);
       if (!user) throw new NotFound(`user ${userId} not found`);
       if (user.kind === 'organization') {
-        throw new InvalidInput('the organization account is managed by the operator and cannot be changed here', 'user_id');
+        throw new InvalidInput('names the organization account, which the operator manages; it cannot be changed here', 'userId');
       }
       return fn(trx, user);
     });

@@ -1,15 +1,15 @@
-import { InvalidInput } from './errors.js';
+import { InvalidInput } from '../domain/errors.js';
 import { parseInstant } from './instant.js';
 
-// Rules that GraphQL types cannot say (lengths, formats, ranges). Each failure names the field in
-// snake_case, as REST callers send it; GraphQL callers see the same words.
+// Rules that GraphQL types cannot say (lengths, formats, ranges). Each failure names the field in the
+// domain's camelCase; the REST face spells it snake_case when it answers.
 
 export function text(field: string, value: string, opts: { min?: number; max: number }): string {
   const v = value.trim();
   const min = opts.min ?? 1;
-  if (v.length < min) throw new InvalidInput(min === 1 ? `${field} must not be empty` : `${field} must be at least ${min} characters`, field);
-  if (v.length > opts.max) throw new InvalidInput(`${field} must be at most ${opts.max} characters`, field);
-  if (/[\u0000-\u001f\u007f]/.test(v)) throw new InvalidInput(`${field} must not contain control characters`, field);
+  if (v.length < min) throw new InvalidInput(min === 1 ? 'must not be empty' : `must be at least ${min} characters`, field);
+  if (v.length > opts.max) throw new InvalidInput(`must be at most ${opts.max} characters`, field);
+  if (/[\u0000-\u001f\u007f]/.test(v)) throw new InvalidInput('must not contain control characters', field);
   return v;
 }
 
@@ -23,13 +23,13 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
 
 export function email(field: string, value: string): string {
   const v = text(field, value, { max: 254 });
-  if (!EMAIL.test(v)) throw new InvalidInput(`${field} is not an email address`, field);
+  if (!EMAIL.test(v)) throw new InvalidInput('is not an email address', field);
   return v;
 }
 
 export function integer(field: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidInput(`${field} must be a whole number from ${min} to ${max}`, field);
+    throw new InvalidInput(`must be a whole number from ${min} to ${max}`, field);
   }
   return value;
 }
@@ -38,7 +38,7 @@ export function integer(field: string, value: number, min: number, max: number):
 export function dateOrTimestamp(field: string, value: string): string {
   const t = parseInstant(value);
   if (t === null) {
-    throw new InvalidInput(`${field} must be a date (YYYY-MM-DD) or an ISO-8601 timestamp with a zone, from year 2000 to 9998`, field);
+    throw new InvalidInput('must be a date (YYYY-MM-DD) or an ISO-8601 timestamp with a zone, from year 2000 to 9998', field);
   }
   return new Date(t).toISOString();
 }

@@ -222,14 +222,19 @@ describe('admin key rules per deployment mode', () => {
     }
   });
 
-  it('saas staging lets a missing key through; saas development does not', async () => {
-    const staging = await Harness.start({ environment: 'staging' });
+  it('saas staging lets a missing key through only while no key is configured; saas development never', async () => {
+    const keyless = await Harness.start({ environment: 'staging', adminApiKey: null });
+    const keyed = await Harness.start({ environment: 'staging' });
     const dev = await Harness.start({ environment: 'development' });
     try {
-      assert.equal((await staging.call('GET', '/api/v1/admin/organizations')).status, 200);
+      assert.equal((await keyless.call('GET', '/api/v1/admin/organizations')).status, 200);
+      const refused = await keyed.call('GET', '/api/v1/admin/organizations');
+      assert.equal(refused.status, 401, 'a configured key is required in every mode');
+      assert.deepEqual(refused.body.error.required_auth, ['admin_api_key']);
       assert.equal((await dev.call('GET', '/api/v1/admin/organizations')).status, 401);
     } finally {
-      await staging.close();
+      await keyless.close();
+      await keyed.close();
       await dev.close();
     }
   });

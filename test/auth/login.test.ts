@@ -112,20 +112,54 @@ describe('portal login', () => {
     assert.equal(later.status, 200, 'the window passes');
   });
 
-  it('holds the per-org limit under 20 parallel attempts from different IPs', async () => {
+  it('holds the per-address limit under 20 parallel attempts, and audits the throttling once', async () => {
     await h.createOrg('racer');
+    const throttledRows = async () =>
+      (await h.runtime.database.db.selectFrom('audit_events').select('id').where('action', '=', 'auth.throttled').where('ip', '=', '198.18.0.9').execute()).length;
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        h.call('POST', '/api/v1/auth/login', { body: { org_id: 'racer', password: 'wrong-pass-1' }, ip: `198.18.0.${i + 1}` }),
-      ),
+      Array.from({ length: 20 }, () => h.call('POST', '/api/v1/auth/login', { body: { org_id: 'racer', password: 'wrong-pass-1' }, ip: '198.18.0.9' })),
     );
-    const failures = results.filter((r) => r.status === 401).length;
-    const limited = results.filter((r) => r.status === 429).length;
-    assert.equal(failures, 5, `exactly five attempts got through: ${results.map((r) => r.status).join(',')}`);
-    assert.equal(limited, 15);
-    // Even the right password waits for the window now.
-    const right = await h.call('POST', '/api/v1/auth/login', { body: { org_id: 'racer', password: 'racer-password-1' }, ip: '198.18.1.1' });
-    assert.equal(right.status, 429);
+    const statuses = results.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 401).length, 5, `exactly five attempts got through: ${statuses.join(',')}`);
+    assert.equal(statuses.filter((s) => s === 429).length, 15);
+    assert.equal(await throttledRows(), 1, 'one audit row for the window, not fifteen');
+    const limited = results.find((r) => r.status === 429)!;
+    const retry = Number(limited.headers.get('retry-after'));
+    assert.match(limited.body.error.message, new RegExp(`retry in ${retry} seconds?$`), 'the message says what Retry-After says');
+  });
+
+  it("does not let one address's failures lock the account's owner out from another", async () => {
+    await h.createOrg('owned');
+    for (let i = 0; i < 6; i++) {
+      await h.call('POST', '/api/v1/auth/login', { body: { org_id: 'owned', password: 'wrong-pass-1' }, ip: '198.18.4.4' });
+    }
+    const attacker = await h.call('POST', '/api/v1/auth/login', { body: { org_id: 'owned', password: 'owned-password-1' }, ip: '198.18.4.4' });
+    assert.equal(attacker.status, 429, 'the guessing address waits, right password or not');
+    const owner = await h.call('POST', '/api/v1/auth/login', { body: { org_id: 'OWNED ', password: 'owned-password-1' }, ip: '198.18.5.5' });
+    assert.equal(owner.status, 200, 'the owner elsewhere logs in, whatever case and spacing they typed');
+    assert.equal(owner.body.org_id, 'owned');
+  });
+
+  it("spaces out an account's attempts once failures from many addresses pass the ceiling, without locking it", async () => {
+    await h.createOrg('spread');
+    const attempt = (ip: string, password = 'wrong-pass-1') => h.call('POST', '/api/v1/auth/login', { body: { org_id: 'spread', password }, ip });
+    for (let i = 0; i < 10; i++) assert.equal((await attempt(`198.19.0.${i + 1}`)).status, 401);
+    // Past the ceiling each attempt takes the next slot: 1 s, then 2 s, then 4 s ...
+    assert.equal((await attempt('198.19.1.1')).status, 401, 'the first slot is free');
+    const paced = await attempt('198.19.1.2');
+    assert.equal(paced.status, 429);
+    assert.match(paced.body.error.message, /spaced out/);
+    assert.equal(Number(paced.headers.get('retry-after')), 1);
+    h.clock.advance(1000);
+    assert.equal((await attempt('198.19.1.3')).status, 401);
+    assert.equal(Number((await attempt('198.19.1.4')).headers.get('retry-after')), 2, 'the spacing doubles');
+    // The owner waits seconds, never the window: the right password gets in at the next free slot.
+    h.clock.advance(2000);
+    assert.equal((await attempt('198.19.2.1', 'spread-password-1')).status, 200);
+    // Rows grow per address and per existing account only, never per org id a guesser makes up.
+    for (let i = 0; i < 3; i++) await h.call('POST', '/api/v1/auth/login', { body: { org_id: `made-up-${i}`, password: 'x-password-1' }, ip: '198.19.3.3' });
+    const keys = (await h.runtime.database.db.selectFrom('rate_limits').select('key').execute()).map((r) => r.key);
+    assert.ok(keys.every((k) => !k.includes('made-up')), keys.join(' '));
   });
 
   it('does not count successful logins against the limit', async () => {

@@ -83,7 +83,7 @@ describe('portal sessions', () => {
     assert.equal((await session(cookie)).status, 200, 'the session survived');
   });
 
-  it('changing the password ends the other sessions, keeps this one, and checks the current password', async () => {
+  it('changing the password ends every session, gives the caller a new token, and checks the current password', async () => {
     await h.createOrg('pwco');
     const keep = await h.login('pwco');
     const other = await h.login('pwco');
@@ -109,8 +109,12 @@ describe('portal sessions', () => {
       body: { current_password: 'pwco-password-1', new_password: 'brand-new-secret-9' },
     });
     assert.equal(ok.status, 200);
-    assert.equal((await session(keep)).status, 200);
+    assert.ok(ok.sessionCookie && ok.sessionCookie !== keep, 'a new session token in the cookie');
+    assert.equal((await session(ok.sessionCookie!)).status, 200, 'the caller carries on');
+    assert.equal((await session(keep)).status, 401, 'the token seen before the change is dead');
     assert.equal((await session(other)).status, 401);
+    const rows = await h.runtime.database.db.selectFrom('sessions').select('id').where('org_id', '=', 'pwco').execute();
+    assert.equal(rows.length, 1, 'one session left: the renewed one');
     await assert.rejects(h.login('pwco'), /401/);
     assert.ok(await h.login('pwco', 'brand-new-secret-9'));
   });
@@ -127,7 +131,7 @@ describe('portal sessions', () => {
     assert.ok(await h.login('longpw', long), 'no truncation: the full password logs in');
     await assert.rejects(h.login('longpw', long.slice(0, 127)), /401/);
     const tooLong = await h.call('POST', '/api/v1/auth/change-password', {
-      cookie,
+      cookie: ok.sessionCookie,
       body: { current_password: long, new_password: 'x'.repeat(129) },
     });
     assert.equal(tooLong.status, 400);

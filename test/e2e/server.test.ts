@@ -91,7 +91,7 @@ describe('the real server over HTTP', () => {
     let response = '';
     socket.on('data', (d) => (response += d));
     // Half a request is on the wire when the signal comes.
-    socket.write(`POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    socket.write(`POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
     await new Promise((r) => setTimeout(r, 200));
     s.proc.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));

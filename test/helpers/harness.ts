@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ManualClock } from '../../src/clock.js';
-import type { Config, DatabaseConfig } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
+import type { DatabaseConfig } from '../../src/db/database.js';
 import { generateSigningKeyPem } from '../../src/licenses/license-format.js';
 import { createLogger } from '../../src/logger.js';
 import { type Runtime, createRuntime } from '../../src/server.js';
@@ -75,6 +76,9 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
     deploymentMode: 'saas',
     environment: 'development',
     publicUrl: null,
+    // app.request() asks for http://localhost/...: outside development that name must be listed.
+    allowedHosts: ['localhost'],
+    corsOrigins: [],
     trustProxyHops: 1,
     sessionIdleSeconds: 1800,
     sessionAbsoluteSeconds: 86400,

@@ -97,7 +97,10 @@ describe('API key format', () => {
     const r = await service.verify(typo);
     assert.ok('rejected' in r);
     assert.match(r.rejected, /checksum/);
-    const garbage = await service.verify('axon_not-a-key');
+    const truncated = await service.verify(key.slice(0, 30));
+    assert.ok('rejected' in truncated);
+    assert.match(truncated.rejected, /malformed or truncated/);
+    const garbage = await service.verify('sk-live-not-ours');
     assert.ok('rejected' in garbage);
     assert.match(garbage.rejected, /not an AxonFlow API key/);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_KEY, Harness } from '../helpers/harness.js';
-import { currentKey, storedLicenses } from './helpers.js';
+import { currentKey, orgActor, storedLicenses } from './helpers.js';
 
 describe('who may read and issue licenses', () => {
   let h: Harness;
@@ -73,8 +73,8 @@ describe('who may read and issue licenses', () => {
       const r = await h.call('GET', '/api/v1/license', { cookie });
       assert.equal(r.status, 404);
       assert.equal(r.body.error.code, 'NOT_FOUND');
-      assert.equal(await h.runtime.services.licenses.current('org-empty'), null);
-      assert.deepEqual(await h.runtime.services.licenses.statusFor('org-empty'), { status: 'missing', expiresAt: null, daysRemaining: 0 });
+      assert.equal(await h.runtime.services.licenses.current(orgActor('org-empty')), null);
+      assert.deepEqual(await h.runtime.services.licenses.statusFor(orgActor('org-empty')), { status: 'missing', expiresAt: null, daysRemaining: 0 });
     });
   });
 

@@ -29,3 +29,8 @@ export function flipPayloadChar(licenseKey: string, at = 20): string {
   if (!c || c === '.' || at < 'AXON-'.length) throw new Error('flip position is outside the payload');
   return licenseKey.slice(0, at) + (c === 'A' ? 'B' : 'A') + licenseKey.slice(at + 1);
 }
+
+/** An actor of the organization, for calling tenant services directly. */
+export function orgActor(orgId: string) {
+  return { type: 'user' as const, id: null, orgId, ip: null, userAgent: null };
+}

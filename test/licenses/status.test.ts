@@ -12,7 +12,7 @@ import {
 } from '../../src/licenses/license-format.js';
 import type { LicensesTable } from '../../src/db/tables/licenses.js';
 import { Harness } from '../helpers/harness.js';
-import { DAY, currentKey, flipPayloadChar, setStoredKey } from './helpers.js';
+import { DAY, currentKey, flipPayloadChar, orgActor, setStoredKey } from './helpers.js';
 
 describe('license status as time passes', () => {
   let h: Harness;
@@ -31,8 +31,8 @@ describe('license status as time passes', () => {
     const r = await h.call('GET', '/api/v1/license', { cookie });
     assert.equal(r.body.status, 'valid');
     assert.equal(r.body.days_remaining, 365);
-    assert.equal(await h.runtime.services.licenses.hasPermission('acme', 'scim'), true);
-    assert.equal(await h.runtime.services.licenses.hasPermission('acme', 'sebi'), false, 'not in the ENTERPRISE catalogue');
+    assert.equal(await h.runtime.services.licenses.hasPermission(orgActor('acme'), 'scim'), true);
+    assert.equal(await h.runtime.services.licenses.hasPermission(orgActor('acme'), 'sebi'), false, 'not in the ENTERPRISE catalogue');
   });
 
   it('is expiring 20 days before expiry', async () => {
@@ -43,9 +43,9 @@ describe('license status as time passes', () => {
     assert.equal(r.body.status, 'expiring');
     assert.equal(r.body.days_remaining, 20);
     assert.equal('reason' in r.body, false);
-    const summary = await h.runtime.services.licenses.statusFor('acme');
+    const summary = await h.runtime.services.licenses.statusFor(orgActor('acme'));
     assert.deepEqual(summary, { status: 'expiring', expiresAt: new Date(expiresAt).toISOString(), daysRemaining: 20 });
-    assert.equal(await h.runtime.services.licenses.hasPermission('acme', 'scim'), true, 'expiring still grants');
+    assert.equal(await h.runtime.services.licenses.hasPermission(orgActor('acme'), 'scim'), true, 'expiring still grants');
   });
 
   it('is expired past expiry, with 0 days and a reason', async () => {
@@ -56,8 +56,8 @@ describe('license status as time passes', () => {
     assert.equal(r.body.status, 'expired');
     assert.equal(r.body.days_remaining, 0);
     assert.match(r.body.reason, /expired/);
-    assert.equal((await h.runtime.services.licenses.statusFor('acme')).status, 'expired');
-    assert.equal(await h.runtime.services.licenses.hasPermission('acme', 'scim'), false);
+    assert.equal((await h.runtime.services.licenses.statusFor(orgActor('acme'))).status, 'expired');
+    assert.equal(await h.runtime.services.licenses.hasPermission(orgActor('acme'), 'scim'), false);
   });
 
   it('a renewal makes it valid again', async () => {
@@ -94,8 +94,8 @@ describe('a license altered in the database', () => {
     const gql = await h.graphql(`{ organization { license { status reason tier issuedAt expiresAt maxNodes } } }`, {}, { cookie });
     assert.equal(gql.errors, undefined, JSON.stringify(gql.errors));
     assert.equal(gql.data.organization.license.status, 'invalid');
-    assert.equal((await h.runtime.services.licenses.statusFor('acme')).status, 'invalid');
-    assert.equal(await h.runtime.services.licenses.hasPermission('acme', 'sso'), false);
+    assert.equal((await h.runtime.services.licenses.statusFor(orgActor('acme'))).status, 'invalid');
+    assert.equal(await h.runtime.services.licenses.hasPermission(orgActor('acme'), 'sso'), false);
   }
 
   async function restoreOriginal(): Promise<void> {

@@ -43,13 +43,13 @@ describe('Idempotency-Key on creating requests', () => {
   });
 
   it('answers 409 while the first request is still in flight', async () => {
-    const actor = { type: 'user' as const, id: 'u1', orgId: 'acme', ip: null, userAgent: null };
-    const claim = await h.runtime.services.idempotency.claim(actor, 'busy', 'POST /x', { a: 1 });
+    const store = h.runtime.services.idempotency;
+    const claim = await store.claim('user:acme:u1', 'busy', 'POST /x', 'fp');
     assert.equal(claim.kind, 'proceed');
-    await assert.rejects(h.runtime.services.idempotency.claim(actor, 'busy', 'POST /x', { a: 1 }), /still being processed/);
+    await assert.rejects(store.claim('user:acme:u1', 'busy', 'POST /x', 'fp'), /still being processed/);
     // A claim left behind by a dead process is taken over after a minute.
     h.clock.advance(61_000);
-    const again = await h.runtime.services.idempotency.claim(actor, 'busy', 'POST /x', { a: 1 });
+    const again = await store.claim('user:acme:u1', 'busy', 'POST /x', 'fp');
     assert.equal(again.kind, 'proceed');
   });
 

@@ -148,7 +148,7 @@ describe('usage totals', () => {
     assert.equal(r.status, 400);
     assert.equal(r.body.error.code, 'INVALID_INPUT');
     assert.deepEqual(r.body.error.details, [
-      { index: 2, event_id: 'bad-1', field: 'events[2].status', message: 'status must be a whole number from 100 to 599' },
+      { index: 2, event_id: 'bad-1', field: 'events[2].status', message: 'events[2].status must be a whole number from 100 to 599' },
     ]);
     assert.deepEqual((await summary(h, cookie)).totals, before);
     // Nothing of the refused batch was kept: the good events are new when sent again.

@@ -1,5 +1,5 @@
 import type { ApiKey } from '../../db/api-keys.js';
-import { API_KEY_SCOPES } from '../../services/api-keys.js';
+import { GRANTABLE_SCOPES } from '../../auth/scopes.js';
 import { builder } from '../builder.js';
 import { offsetConnection } from '../pagination.js';
 import { OrganizationRef } from './organization.js';
@@ -22,11 +22,9 @@ builder.objectField(OrganizationRef, 'apiKeys', (t) =>
   t.connection({
     type: ApiKeyRef,
     authScopes: { permission: 'keys:read' },
-    resolve: (org, args, ctx) =>
-      offsetConnection(args, { defaultSize: 50, maxSize: 200 }, (page) =>
-        // Tenant scope comes from the session, whatever organization object led here.
-        ctx.session().orgId === org.orgId ? ctx.services.apiKeys.list(ctx.actor, page) : [],
-      ),
+    // Tenant data of the caller's organization: the service takes the actor, so the parent object is not consulted.
+    resolve: (_org, args, ctx) =>
+      offsetConnection(args, { defaultSize: 50, maxSize: 200 }, (page) => ctx.services.apiKeys.list(ctx.actor, page)),
   }),
 );
 
@@ -42,7 +40,7 @@ builder.queryField('apiKey', (t) =>
 builder.queryField('apiKeyScopes', (t) =>
   t.stringList({
     description: 'The scope catalogue a runtime key may be given.',
-    resolve: () => [...API_KEY_SCOPES],
+    resolve: () => [...GRANTABLE_SCOPES],
   }),
 );
 

@@ -1,6 +1,6 @@
 import type { AuditEvent } from '../../db/audit.js';
 import type { ChainVerification } from '../../services/audit.js';
-import { InvalidInput } from '../../services/errors.js';
+import { InvalidInput } from '../../domain/errors.js';
 import { builder } from '../builder.js';
 import { offsetConnection } from '../pagination.js';
 import { OrganizationRef } from './organization.js';
@@ -36,9 +36,10 @@ builder.queryField('auditEvents', (t) =>
       to: t.arg({ type: 'DateTime', required: false }),
     },
     resolve: (_root, args, ctx) => {
-      if (args.from && args.to && args.from > args.to) throw new InvalidInput('from must not be after to', 'from');
+      if (args.from && args.to && args.from > args.to) throw new InvalidInput('must not be after to', 'from');
       return offsetConnection(args, { defaultSize: 50, maxSize: 500 }, (page) =>
         ctx.services.audit.list(
+          ctx.operator(),
           { orgId: args.orgId, action: args.action, from: args.from?.toISOString(), to: args.to?.toISOString() },
           page,
         ),
@@ -57,16 +58,12 @@ builder.objectField(OrganizationRef, 'auditEvents', (t) =>
       from: t.arg({ type: 'DateTime', required: false }),
       to: t.arg({ type: 'DateTime', required: false }),
     },
-    resolve: (org, args, ctx) =>
-      offsetConnection(args, { defaultSize: 50, maxSize: 500 }, (page) =>
-        // Scoped by the session's organization, whatever organization object led here.
-        org.orgId === ctx.session().orgId
-          ? ctx.services.audit.list(
-              { orgId: org.orgId, action: args.action, from: args.from?.toISOString(), to: args.to?.toISOString() },
-              page,
-            )
-          : [],
-      ),
+    resolve: (_org, args, ctx) => {
+      if (args.from && args.to && args.from > args.to) throw new InvalidInput('must not be after to', 'from');
+      return offsetConnection(args, { defaultSize: 50, maxSize: 500 }, (page) =>
+        ctx.services.audit.listOwn(ctx.actor, { action: args.action, from: args.from?.toISOString(), to: args.to?.toISOString() }, page),
+      );
+    },
   }),
 );
 
@@ -86,14 +83,6 @@ builder.queryField('verifyAuditChain', (t) =>
     description: "Walks one organization's hash chain, or every chain (operator only).",
     authScopes: { admin: true },
     args: { orgId: t.arg.string({ required: false }) },
-    resolve: async (_root, args, ctx) => {
-      const result = await ctx.services.audit.verify(args.orgId);
-      await ctx.services.audit.record(ctx.actor, {
-        action: 'admin.audit_verified',
-        orgId: null,
-        details: { org_id: args.orgId ?? null, valid: result.every((r) => r.valid) },
-      });
-      return result;
-    },
+    resolve: (_root, args, ctx) => ctx.services.audit.verify(ctx.operator(), args.orgId),
   }),
 );

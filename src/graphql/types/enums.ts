@@ -1,5 +1,4 @@
-import { ROLES } from '../../auth/permissions.js';
-import { ORG_STATUSES, TIERS } from '../../db/organizations.js';
+import { ORG_STATUSES, ROLES, TIERS } from '../../domain/vocabulary.js';
 import { builder } from '../builder.js';
 
 export const TierEnum = builder.enumType('Tier', { values: TIERS });

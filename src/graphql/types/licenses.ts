@@ -31,11 +31,8 @@ builder.objectField(OrganizationRef, 'license', (t) =>
     type: LicenseRef,
     nullable: true,
     authScopes: { permission: 'license:read' },
-    // Only the caller's own organization: the id comes from the session, never from the parent alone.
-    resolve: (org, _args, ctx) => {
-      const { orgId } = ctx.session();
-      return org.orgId === orgId ? ctx.services.licenses.current(orgId) : null;
-    },
+    // The caller's own organization's: the service takes the actor, never the parent's id.
+    resolve: (_org, _args, ctx) => ctx.services.licenses.current(ctx.actor),
   }),
 );
 
@@ -46,7 +43,7 @@ builder.queryField('adminLicense', (t) =>
     description: "Any organization's current license (operator only); null when it has none.",
     authScopes: { admin: true },
     args: { orgId: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) => ctx.services.licenses.read(ctx.actor, args.orgId),
+    resolve: (_root, args, ctx) => ctx.services.licenses.read(ctx.operator(), args.orgId),
   }),
 );
 
@@ -101,6 +98,6 @@ builder.mutationField('issueLicense', (t) =>
     description: "Signs a new license for the organization and sets its tier, max_nodes and expiry (operator only).",
     authScopes: { admin: true },
     args: { orgId: t.arg.string({ required: true }), input: t.arg({ type: IssueLicenseInput, required: true }) },
-    resolve: (_root, { orgId, input }, ctx) => ctx.services.licenses.issue(ctx.actor, orgId, input),
+    resolve: (_root, { orgId, input }, ctx) => ctx.services.licenses.issue(ctx.operator(), orgId, input),
   }),
 );

@@ -1,9 +1,9 @@
-import { NODE_BANDS, NODE_ROLES } from '../../db/nodes.js';
+import { NODE_BANDS, NODE_ROLES } from '../../domain/vocabulary.js';
 import type { LicenseSummary } from '../../services/licenses.js';
 import { NODE_STATUSES, type Node, type NodeUsage } from '../../services/nodes.js';
 import { builder } from '../builder.js';
 import { offsetConnection } from '../pagination.js';
-import type { Context } from '../context.js';
+import type { Context } from '../../context.js';
 import { OrganizationRef } from './organization.js';
 
 export const NodeRoleEnum = builder.enumType('NodeRole', { values: NODE_ROLES });
@@ -65,13 +65,9 @@ builder.objectField(OrganizationRef, 'nodes', (t) =>
       type: NodeRef,
       description: 'Runtime nodes, ordered by node id.',
       authScopes: { permission: 'nodes:read' },
-      resolve: async (org, args, ctx) => {
-        // Tenant scope comes from the session, whatever organization object led here.
-        const own = ctx.session().orgId === org.orgId;
-        const connection = await offsetConnection(args, { defaultSize: 100, maxSize: 500 }, (page) =>
-          own ? ctx.services.nodes.list(ctx.actor, page) : [],
-        );
-        return { ...connection, totalCount: own ? (await usageOf(ctx)).totalCount : 0 };
+      resolve: async (_org, args, ctx) => {
+        const connection = await offsetConnection(args, { defaultSize: 100, maxSize: 500 }, (page) => ctx.services.nodes.list(ctx.actor, page));
+        return { ...connection, totalCount: (await usageOf(ctx)).totalCount };
       },
     },
     {
@@ -87,7 +83,7 @@ builder.objectField(OrganizationRef, 'nodeUsage', (t) =>
     type: NodeUsageRef,
     nullable: true,
     authScopes: { permission: 'nodes:read' },
-    resolve: (org, _args, ctx) => (ctx.session().orgId === org.orgId ? usageOf(ctx) : null),
+    resolve: (_org, _args, ctx) => usageOf(ctx),
   }),
 );
 
@@ -140,7 +136,7 @@ builder.mutationField('reportHeartbeat', (t) =>
     resolve: async (_root, { input }, ctx) => {
       const { node, usage } = await ctx.services.nodes.heartbeat(ctx.actor, input);
       // Asked here, not in NodeService, so the node and license services stay independent of each other.
-      const license = await ctx.services.licenses.statusFor(node.orgId);
+      const license = await ctx.services.licenses.statusFor(ctx.actor);
       return { node, license, limits: usage };
     },
   }),

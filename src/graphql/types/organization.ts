@@ -1,5 +1,5 @@
 import type { Organization } from '../../db/organizations.js';
-import { NotFound } from '../../services/errors.js';
+import { NotFound } from '../../domain/errors.js';
 import { builder } from '../builder.js';
 import { offsetConnection } from '../pagination.js';
 import { OrgStatusEnum, TierEnum } from './enums.js';
@@ -28,7 +28,7 @@ builder.queryField('organization', (t) =>
     type: OrganizationRef,
     authScopes: { session: true },
     resolve: async (_root, _args, ctx) => {
-      const org = await ctx.loaders.organization.load(ctx.session().orgId);
+      const org = await ctx.loaders.ownOrganization();
       if (!org) throw new NotFound('organization not found');
       return org;
     },
@@ -50,7 +50,7 @@ builder.queryField('organizations', (t) =>
       resolve: async (_root, args, ctx) => {
         let total = 0;
         const connection = await offsetConnection(args, { defaultSize: 20, maxSize: MAX_PAGE }, async (page) => {
-          const result = await ctx.services.organizations.list(ctx.actor, { status: args.status, tier: args.tier }, page);
+          const result = await ctx.services.organizations.list(ctx.operator(), { status: args.status, tier: args.tier }, page);
           total = result.total;
           return result.items;
         });
@@ -71,7 +71,7 @@ builder.queryField('adminOrganization', (t) =>
     description: 'One organization by id (operator only).',
     authScopes: { admin: true },
     args: { orgId: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) => ctx.services.organizations.read(ctx.actor, args.orgId),
+    resolve: (_root, args, ctx) => ctx.services.organizations.read(ctx.operator(), args.orgId),
   }),
 );
 
@@ -116,7 +116,7 @@ builder.mutationField('upsertOrganization', (t) =>
     description: 'Creates the organization, or updates the fields given when org_id exists (operator only).',
     authScopes: { admin: true },
     args: { input: t.arg({ type: OrganizationInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.services.organizations.upsert(ctx.actor, input),
+    resolve: (_root, { input }, ctx) => ctx.services.organizations.upsert(ctx.operator(), input),
   }),
 );
 
@@ -126,7 +126,7 @@ builder.mutationField('updateOrganization', (t) =>
     description: 'Changes status, tier or limits. Suspending ends every session of the organization at once.',
     authScopes: { admin: true },
     args: { orgId: t.arg.string({ required: true }), input: t.arg({ type: OrganizationPatch, required: true }) },
-    resolve: (_root, { orgId, input }, ctx) => ctx.services.organizations.update(ctx.actor, orgId, input),
+    resolve: (_root, { orgId, input }, ctx) => ctx.services.organizations.update(ctx.operator(), orgId, input),
   }),
 );
 
@@ -136,6 +136,6 @@ builder.mutationField('setOrganizationPassword', (t) =>
     description: 'Sets the organization password; sessions opened with the old one end.',
     authScopes: { admin: true },
     args: { orgId: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) => ctx.services.organizations.setPassword(ctx.actor, args.orgId, args.password),
+    resolve: (_root, args, ctx) => ctx.services.organizations.setPassword(ctx.operator(), args.orgId, args.password),
   }),
 );

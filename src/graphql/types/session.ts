@@ -1,6 +1,6 @@
 import type { SessionPrincipal } from '../../auth/principal.js';
 import { SESSION_COOKIE } from '../../auth/credentials.js';
-import { NotImplemented } from '../../services/errors.js';
+import { NotImplemented } from '../../domain/errors.js';
 import { builder } from '../builder.js';
 import { RoleEnum } from './enums.js';
 import { OrganizationRef } from './organization.js';
@@ -18,7 +18,7 @@ export const SessionRef = builder.objectRef<SessionPrincipal>('Session').impleme
     organization: t.field({
       type: OrganizationRef,
       nullable: true,
-      resolve: (s, _a, ctx) => ctx.loaders.organization.load(s.orgId),
+      resolve: (_s, _a, ctx) => ctx.loaders.ownOrganization(),
     }),
   }),
 });
@@ -66,14 +66,15 @@ builder.mutationField('logout', (t) =>
 
 builder.mutationField('changePassword', (t) =>
   t.boolean({
-    description: "Changes the caller's password; the caller's other sessions end.",
+    description: "Changes the caller's password: every session of theirs ends, and this request gets a new one (a new cookie).",
     authScopes: { session: true },
     args: {
       currentPassword: t.arg.string({ required: true }),
       newPassword: t.arg.string({ required: true }),
     },
     resolve: async (_root, args, ctx) => {
-      await ctx.services.sessions.changePassword(ctx.actor, ctx.session(), args.currentPassword, args.newPassword);
+      const { token } = await ctx.services.sessions.changePassword(ctx.actor, ctx.session(), args.currentPassword, args.newPassword);
+      ctx.cookies.push({ name: SESSION_COOKIE, value: token, maxAgeSeconds: ctx.config.sessionAbsoluteSeconds });
       return true;
     },
   }),

@@ -1,7 +1,7 @@
 import type { User } from '../../db/users.js';
 import { builder } from '../builder.js';
 import { offsetConnection } from '../pagination.js';
-import type { Context } from '../context.js';
+import type { Context } from '../../context.js';
 import { RoleEnum } from './enums.js';
 import { OrganizationRef } from './organization.js';
 
@@ -23,11 +23,7 @@ builder.objectField(OrganizationRef, 'users', (t) =>
   t.connection({
     type: UserRef,
     authScopes: { permission: 'users:read' },
-    resolve: (org, args, ctx) =>
-      offsetConnection(args, { defaultSize: 50, maxSize: 200 }, (page) =>
-        // Tenant scope is the caller's, whatever organization object led here.
-        ctx.session().orgId === org.orgId ? ctx.services.users.list(ctx.actor, page) : [],
-      ),
+    resolve: (_org, args, ctx) => offsetConnection(args, { defaultSize: 50, maxSize: 200 }, (page) => ctx.services.users.list(ctx.actor, page)),
   }),
 );
 
@@ -48,8 +44,9 @@ const AddedUser = builder.objectRef<{ user: User; initialPassword: string }>('Ad
 
 /** Owners alone make or unmake owners; the rule reads the target's current role, so it is a function. */
 async function ownerAware(ctx: Context, userId: string, newRole?: string) {
+  // The loader is scoped to the caller's organization: another org's user loads as null.
   const target = await ctx.loaders.user.load(userId);
-  const touchesOwner = newRole === 'owner' || (target?.orgId === ctx.session().orgId && target.role === 'owner');
+  const touchesOwner = newRole === 'owner' || target?.role === 'owner';
   return { permission: touchesOwner ? ('owners:manage' as const) : ('users:manage' as const) };
 }
 
@@ -68,7 +65,7 @@ builder.mutationField('setUserRole', (t) =>
     type: UserRef,
     authScopes: (_root, args, ctx) => (ctx.principal.kind === 'session' ? ownerAware(ctx, args.userId, args.role) : { session: true }),
     args: { userId: t.arg.id({ required: true }), role: t.arg({ type: RoleEnum, required: true }) },
-    resolve: (_root, args, ctx) => ctx.services.users.setRole(ctx.actor, ctx.session(), String(args.userId), args.role),
+    resolve: (_root, args, ctx) => ctx.services.users.setRole(ctx.actor, String(args.userId), args.role),
   }),
 );
 
@@ -82,7 +79,7 @@ for (const [field, active] of [
       description: active ? 'Lets a disabled user log in again.' : 'Stops a user at once: their sessions end.',
       authScopes: (_root, args, ctx) => (ctx.principal.kind === 'session' ? ownerAware(ctx, String(args.userId)) : { session: true }),
       args: { userId: t.arg.id({ required: true }) },
-      resolve: (_root, args, ctx) => ctx.services.users.setActive(ctx.actor, ctx.session(), String(args.userId), active),
+      resolve: (_root, args, ctx) => ctx.services.users.setActive(ctx.actor, String(args.userId), active),
     }),
   );
 }
@@ -92,6 +89,6 @@ builder.mutationField('removeUser', (t) =>
     type: UserRef,
     authScopes: (_root, args, ctx) => (ctx.principal.kind === 'session' ? ownerAware(ctx, String(args.userId)) : { session: true }),
     args: { userId: t.arg.id({ required: true }) },
-    resolve: (_root, args, ctx) => ctx.services.users.remove(ctx.actor, ctx.session(), String(args.userId)),
+    resolve: (_root, args, ctx) => ctx.services.users.remove(ctx.actor, String(args.userId)),
   }),
 );

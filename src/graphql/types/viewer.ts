@@ -14,7 +14,7 @@ const ViewerRef = builder.objectRef<Principal>('Viewer').implement({
     organization: t.field({
       type: OrganizationRef,
       nullable: true,
-      resolve: (p, _a, ctx) => (p.kind === 'session' || p.kind === 'api_key' ? ctx.loaders.organization.load(p.orgId) : null),
+      resolve: (_p, _a, ctx) => ctx.loaders.ownOrganization(),
     }),
     user: t.field({
       type: UserRef,
@@ -33,6 +33,6 @@ builder.queryField('viewer', (t) =>
   t.field({
     type: ViewerRef,
     authScopes: { $any: { session: true, admin: true, anyApiKey: true } },
-    resolve: (_root, _args, ctx) => (ctx.principal.kind === 'anonymous' ? ctx.operator() : ctx.principal),
+    resolve: (_root, _args, ctx) => (ctx.principal.kind === 'anonymous' ? { kind: 'admin' as const, keyId: null } : ctx.principal),
   }),
 );

@@ -1,4 +1,4 @@
-import { ORG_STATUSES, TIERS } from '../../db/organizations.js';
+import { ORG_STATUSES, TIERS } from '../../domain/vocabulary.js';
 import { snakeKeys } from '../case.js';
 import { bodyFields, listBody, pageArgs, queryEnum, queryString } from '../input.js';
 import { route } from '../router.js';

@@ -1,4 +1,4 @@
-import { InvalidInput } from '../../services/errors.js';
+import { InvalidInput } from '../../domain/errors.js';
 import { bodyFields, queryString } from '../input.js';
 import { route } from '../router.js';
 
@@ -34,7 +34,7 @@ export const authRoutes = [
     operation: `query($orgId: String!) { ssoAvailability(orgId: $orgId) { ssoEnabled ssoProvider enforceSso ssoLoginUrl } }`,
     variables: (req) => {
       const orgId = queryString(req, 'org_id');
-      if (!orgId) throw new InvalidInput('org_id is required, e.g. ?org_id=acme', 'org_id');
+      if (!orgId) throw new InvalidInput('is required, e.g. ?org_id=acme', 'orgId');
       return { orgId };
     },
     respond: (d) => ({

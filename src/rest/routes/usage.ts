@@ -1,7 +1,7 @@
 import { snakeKeys } from '../case.js';
 import { queryEnum, queryString } from '../input.js';
 import { type RestRequest, type Route, route } from '../router.js';
-import { InvalidInput } from '../../services/errors.js';
+import { InvalidInput } from '../../domain/errors.js';
 import { USAGE_GRANULARITIES, USAGE_GROUP_BY } from '../../services/usage.js';
 
 const METRICS = 'apiCalls llmRequests totalRequests promptTokens completionTokens totalTokens estimatedCostUsd avgLatencyMs successRate';
@@ -20,13 +20,13 @@ function windowArgs(req: RestRequest) {
  */
 function batchVariables(req: RestRequest) {
   const { events } = req.body;
-  if (events !== undefined && !Array.isArray(events)) throw new InvalidInput('events must be a list of event objects', 'events');
+  if (events !== undefined && !Array.isArray(events)) throw new InvalidInput('must be a list of event objects', 'events');
   const bad = (Array.isArray(events) ? events : []).flatMap((e, index) =>
     typeof e === 'object' && e !== null && !Array.isArray(e)
       ? []
-      : [{ index, event_id: null, field: `events[${index}]`, message: `events[${index}] must be an object` }],
+      : [{ index, id: null, field: `events[${index}]`, problem: 'must be an object' }],
   );
-  if (bad.length > 0) throw new InvalidInput(`${bad.length} events are not objects; nothing was stored (see details)`, 'events', bad);
+  if (bad.length > 0) throw new InvalidInput(`holds ${bad.length} items that are not objects; nothing was stored (see details)`, 'events', bad);
   return { input: req.body };
 }
 

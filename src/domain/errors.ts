@@ -1,6 +1,7 @@
 /**
  * Domain errors: services throw these, and each face (GraphQL, REST, SCIM) maps them once.
  * Messages are written for the caller: they say what was wrong and, where it helps, what to do.
+ * A leaf module: it imports nothing, and every layer may import it.
  */
 export type AuthModel = 'portal_session' | 'admin_api_key' | 'scim_token' | 'api_key';
 
@@ -9,16 +10,31 @@ export abstract class DomainError extends Error {
   abstract readonly status: number;
 }
 
+/**
+ * One problem of one item of a batch. `field` is a path in the domain's own names (events[3].promptTokens);
+ * each face spells it its own way (REST: events[3].prompt_tokens), followed by `problem`.
+ */
+export interface ItemProblem {
+  index: number;
+  /** The item's own id where it has a readable one (a usage event's eventId). */
+  id: string | null;
+  field: string;
+  problem: string;
+}
+
+/**
+ * Bad input. With a field, the message is "<field> <problem>" and names the field in the domain's camelCase;
+ * faces that speak another case render `field` their way and keep `problem` (services never name wire fields).
+ */
 export class InvalidInput extends DomainError {
   readonly code = 'INVALID_INPUT';
   readonly status = 400;
-  /** Per-item problems of a batch, e.g. [{index, field, message}]. */
   constructor(
-    message: string,
+    readonly problem: string,
     readonly field?: string,
-    readonly details?: Record<string, unknown>[],
+    readonly details?: ItemProblem[],
   ) {
-    super(message);
+    super(field ? `${field} ${problem}` : problem);
   }
 }
 
@@ -45,7 +61,12 @@ export class Unprocessable extends DomainError {
 export class Unauthenticated extends DomainError {
   readonly code = 'UNAUTHENTICATED';
   readonly status = 401;
-  constructor(message: string, readonly requiredAuth: AuthModel[] = []) {
+  constructor(
+    message: string,
+    readonly requiredAuth: AuthModel[] = [],
+    /** A credential of a required model was presented and refused (RFC 6750 error="invalid_token"). */
+    readonly credentialRefused = false,
+  ) {
     super(message);
   }
 }
@@ -58,18 +79,15 @@ export class Forbidden extends DomainError {
   }
 }
 
+/** Too many attempts. The message ends with the wait, in the same seconds Retry-After carries. */
 export class RateLimited extends DomainError {
   readonly code = 'RATE_LIMITED';
   readonly status = 429;
-  constructor(message: string, readonly retryAfterSeconds: number) {
-    super(message);
-  }
-}
-
-export class ModuleNotEnabled extends Forbidden {
-  override readonly code = 'MODULE_NOT_ENABLED';
-  constructor(readonly module: string) {
-    super(`the ${module} module is not enabled for this organization`);
+  readonly retryAfterSeconds: number;
+  constructor(what: string, retryAfterSeconds: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    super(`${what}; retry in ${seconds} second${seconds === 1 ? '' : 's'}`);
+    this.retryAfterSeconds = seconds;
   }
 }
 
@@ -77,9 +95,4 @@ export class ModuleNotEnabled extends Forbidden {
 export class NotImplemented extends DomainError {
   readonly code = 'NOT_IMPLEMENTED';
   readonly status = 501;
-}
-
-export class Unavailable extends DomainError {
-  readonly code = 'UNAVAILABLE';
-  readonly status = 503;
 }

@@ -1,0 +1,117 @@
+import DataLoader from 'dataloader';
+import type { Logger } from 'pino';
+import type { Principal, RequestAuth, SessionPrincipal } from './auth/principal.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Organization } from './db/organizations.js';
+import type { User } from './db/users.js';
+import { Unauthenticated } from './domain/errors.js';
+import type { Actor, OperatorActor } from './services/actor.js';
+import type { Services } from './services/index.js';
+
+// The per-request context every face shares: HTTP resolves the caller into it once, GraphQL fields and
+// REST rows read it. It belongs to no face, so none of them has to import another to reach it.
+
+export interface RequestMeta {
+  id: string;
+  ip: string | null;
+  userAgent: string | null;
+  /** Served over https (directly, through trusted proxies, or in production always): cookies get Secure. */
+  secure: boolean;
+}
+
+export interface CookieChange {
+  name: string;
+  value: string;
+  maxAgeSeconds: number;
+}
+
+export interface Loaders {
+  /** The caller's own organization, read once per request. */
+  ownOrganization(): Promise<Organization | null>;
+  /** Users of the caller's organization by id; ids of another organization load as null. */
+  user: DataLoader<string, User | null>;
+}
+
+export interface Context {
+  auth: RequestAuth;
+  principal: Principal;
+  /** Who the principal is, for the audit trail: anonymous for a keyless caller (see operator()). */
+  actor: Actor;
+  services: Services;
+  config: Config;
+  clock: Clock;
+  request: RequestMeta;
+  log: Logger;
+  loaders: Loaders;
+  /** Cookies the adapter writes onto the response (login, logout): the token never travels in a body. */
+  cookies: CookieChange[];
+  /** Work that must finish before the response leaves (audit of refusals). */
+  pending: Promise<unknown>[];
+  session(): SessionPrincipal;
+  /**
+   * The operator acting on an admin field: the admin key's, or where the deployment lets a keyless request
+   * through, the keyless operator. Computed, never stored: the same request stays anonymous everywhere else.
+   */
+  operator(): OperatorActor;
+}
+
+function actorOf(principal: Principal, request: RequestMeta): Actor {
+  const where = { ip: request.ip, userAgent: request.userAgent };
+  switch (principal.kind) {
+    case 'session':
+      return { type: 'user', id: principal.userId, orgId: principal.orgId, ...where };
+    case 'admin':
+      return { type: 'operator', id: principal.keyId, orgId: null, ...where };
+    case 'api_key':
+      return { type: 'api_key', id: principal.keyId, orgId: principal.orgId, ...where };
+    case 'scim':
+      return { type: 'scim', id: principal.tokenId, orgId: principal.orgId, ...where };
+    case 'anonymous':
+      return { type: 'anonymous', id: null, orgId: null, ...where };
+  }
+}
+
+function byKey<K, V>(keys: readonly K[], rows: V[], key: (v: V) => K): (V | null)[] {
+  const map = new Map(rows.map((r) => [key(r), r]));
+  return keys.map((k) => map.get(k) ?? null);
+}
+
+/** Per request, never shared: a loader's cache must not outlive the principal that filled it. */
+function createLoaders(services: Services, actor: Actor): Loaders {
+  let own: Promise<Organization | null> | null = null;
+  return {
+    ownOrganization: () => (own ??= actor.orgId ? services.organizations.own(actor) : Promise.resolve(null)),
+    user: new DataLoader(async (ids) => byKey(ids, actor.orgId ? await services.users.findMany(actor, ids) : [], (u) => u.id)),
+  };
+}
+
+export function createContext(deps: {
+  auth: RequestAuth;
+  services: Services;
+  config: Config;
+  clock: Clock;
+  request: RequestMeta;
+  log: Logger;
+}): Context {
+  const { auth } = deps;
+  const principal = auth.principal;
+  const actor = actorOf(principal, deps.request);
+  return {
+    ...deps,
+    principal,
+    actor,
+    loaders: createLoaders(deps.services, actor),
+    cookies: [],
+    pending: [],
+    session() {
+      if (principal.kind !== 'session') throw new Unauthenticated('this needs a portal session', ['portal_session']);
+      return principal;
+    },
+    operator() {
+      if (principal.kind === 'admin') return { ...actor, type: 'operator', orgId: null };
+      if (auth.operatorWithoutKey) return { ...actor, type: 'operator', id: null, orgId: null };
+      throw new Unauthenticated('this needs the admin API key', ['admin_api_key']);
+    },
+  };
+}

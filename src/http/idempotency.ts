@@ -1,0 +1,83 @@
+import { createHmac, hkdfSync } from 'node:crypto';
+import type { Context } from '../context.js';
+import { InvalidInput } from '../domain/errors.js';
+import { canonicalJson } from '../services/audit.js';
+import type { IdempotencyService } from '../services/idempotency.js';
+
+// Idempotency-Key is a rule of HTTP retries, shared by REST and GraphQL: which callers it holds for, what a
+// request's fingerprint is, and what of the first answer may be kept and replayed.
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+/** Fields that reveal a secret once, in either face's spelling: a replay answers the same resource without them. */
+const SECRET_FIELDS = new Set(['key', 'license_key', 'licenseKey', 'initial_password', 'initialPassword', 'token', 'password']);
+
+export type Attempt =
+  | { kind: 'none' }
+  | { kind: 'replay'; status: number; body: unknown }
+  | { kind: 'first'; finish: (status: number, body: unknown) => Promise<void>; abandon: () => Promise<void> };
+
+/**
+ * Whose retries these are. A caller without a credential has no identity to keep records under, except the
+ * keyless operator where the deployment has one.
+ */
+function scopeOf(ctx: Context): string | null {
+  const p = ctx.principal;
+  switch (p.kind) {
+    case 'session':
+      return `user:${p.orgId}:${p.userId}`;
+    case 'api_key':
+      return `api_key:${p.orgId}:${p.keyId}`;
+    case 'scim':
+      return `scim:${p.orgId}:${p.tokenId}`;
+    case 'admin':
+      return `operator:${p.keyId ?? 'keyless'}`;
+    case 'anonymous':
+      return ctx.auth.operatorWithoutKey ? 'operator:keyless' : null;
+  }
+}
+
+function withoutSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([k]) => !SECRET_FIELDS.has(k))
+        .map(([k, v]) => [k, withoutSecrets(v)]),
+    );
+  }
+  return value;
+}
+
+export class IdempotencyRule {
+  private readonly fingerprintKey: Buffer;
+
+  /** The fingerprint key is derived from ENCRYPTION_KEY: bodies may hold passwords, so no bare digest of them is kept. */
+  constructor(
+    private readonly store: IdempotencyService,
+    encryptionKey: Buffer,
+  ) {
+    this.fingerprintKey = Buffer.from(hkdfSync('sha256', encryptionKey, '', 'axonflow/idempotency-fingerprint/v1', 32));
+  }
+
+  fingerprint(route: string, request: unknown): string {
+    return createHmac('sha256', this.fingerprintKey).update(`${route}\n${canonicalJson(request)}`).digest('hex');
+  }
+
+  async begin(header: string | undefined, ctx: Context, route: string, request: unknown): Promise<Attempt> {
+    if (header === undefined) return { kind: 'none' };
+    if (!KEY.test(header)) throw new InvalidInput('must be 1 to 255 visible ASCII characters', 'Idempotency-Key');
+    const scope = scopeOf(ctx);
+    if (scope === null) return { kind: 'none' };
+    const claim = await this.store.claim(scope, header, route, this.fingerprint(route, request));
+    if (claim.kind === 'replay') return { kind: 'replay', status: claim.status, body: JSON.parse(claim.body) };
+    return {
+      kind: 'first',
+      // Only a success is kept, and never one that set a cookie: a replay could not give the cookie back.
+      finish: (status, body) =>
+        status < 300 && ctx.cookies.length === 0
+          ? claim.complete(status, JSON.stringify(withoutSecrets(JSON.parse(JSON.stringify(body ?? null)))))
+          : claim.release(),
+      abandon: claim.release,
+    };
+  }
+}
