@@ -46,6 +46,8 @@ export interface LoadedConfig {
   config: Config;
   /** Human notes for the start-up log: generated secrets and where they are kept. */
   notices: string[];
+  /** Where development secrets were made for the first time in this start (a fresh data folder), else null. */
+  firstStartSecrets: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -196,8 +198,8 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     licenseSigningKeyPem,
   };
   if (problems.length > 0) throw new ConfigError(problems);
-  devSecrets?.save();
-  return { config, notices };
+  const firstStartSecrets = devSecrets?.save() ? devSecrets.path : null;
+  return { config, notices, firstStartSecrets };
 }
 
 function list(raw: string | undefined): string[] {
@@ -244,10 +246,13 @@ class DevSecretStore {
     }
     return this.values[name];
   }
-  save(): void {
-    if (!this.dirty) return;
+  /** Writes what was made; true when the file did not exist before. */
+  save(): boolean {
+    if (!this.dirty) return false;
+    const created = !existsSync(this.path);
     mkdirSync(join(this.path, '..'), { recursive: true, mode: 0o700 });
     writeFileSync(this.path, JSON.stringify(this.values, null, 2) + '\n', { mode: 0o600 });
     chmodSync(this.path, 0o600);
+    return created;
   }
 }

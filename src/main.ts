@@ -14,21 +14,15 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const { config, notices } = loaded;
-  const logger = createLogger(config.logLevel);
+  const { config, notices, firstStartSecrets } = loaded;
+  const logger = createLogger(config.logLevel, undefined, { readable: config.environment === 'development' && process.stdout.isTTY });
   for (const notice of notices) logger.warn(notice);
 
   const runtime = await createRuntime(config, logger);
   const server = serve({ fetch: runtime.app.fetch, port: config.port, hostname: config.host }, (info) => {
-    logger.info(
-      {
-        address: `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`,
-        database: runtime.database.dialect,
-        mode: config.deploymentMode,
-        environment: config.environment,
-      },
-      'listening',
-    );
+    const address = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
+    logger.info({ address, database: runtime.database.dialect, mode: config.deploymentMode, environment: config.environment }, 'listening');
+    if (firstStartSecrets) process.stdout.write(banner(address, firstStartSecrets));
   });
 
   let stopping = false;
@@ -57,6 +51,20 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** What a newcomer needs after the first `npm start`: where it is, and the README's next step. */
+function banner(address: string, secretsPath: string): string {
+  const local = address.replace('//127.0.0.1:', '//localhost:');
+  return [
+    '',
+    `  AxonFlow Enterprise API is running at ${local}`,
+    `  GraphiQL:          ${local}/graphql`,
+    `  Generated secrets: ${secretsPath} (development only; the admin key is ADMIN_API_KEY there)`,
+    '  Next (README, "The first five minutes"): create an organization with POST /api/v1/admin/organizations',
+    '',
+    '',
+  ].join('\n');
 }
 
 main().catch((err) => {

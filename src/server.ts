@@ -30,6 +30,9 @@ export async function createRuntime(
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   await warmPasswordHasher();
   const services = createServices(database, config, clock);
+  for (const ids of await services.organizations.caseDuplicates()) {
+    logger.warn({ org_ids: ids }, `organizations ${ids.join(', ')} differ only in case: they stay separate tenants; new org ids are unique whatever their case`);
+  }
   const app = createApp({ config, database, services, clock, logger, lifecycle });
   return { app, database, services, lifecycle, close: () => database.close() };
 }

@@ -41,7 +41,3 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-export async function pendingMigrations(database: Database): Promise<number> {
-  const all = await migrator(database).getMigrations();
-  return all.filter((m) => !m.executedAt).length;
-}

@@ -59,12 +59,6 @@ export async function caseDuplicateOrgIds(db: Executor): Promise<string[][]> {
   return [...groups.values()];
 }
 
-export async function findOrganizations(db: Executor, orgIds: readonly string[]): Promise<Organization[]> {
-  if (orgIds.length === 0) return [];
-  const rows = await db.selectFrom('organizations').selectAll().where('org_id', 'in', orgIds).execute();
-  return rows.map(toOrganization);
-}
-
 export interface OrganizationFilter {
   status?: OrgStatus | null;
   tier?: Tier | null;

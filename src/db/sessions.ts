@@ -93,7 +93,3 @@ export async function deleteOrgSessions(db: Executor, orgId: string): Promise<nu
   return Number(r.numDeletedRows);
 }
 
-export async function deleteExpiredSessions(db: Executor, now: string): Promise<number> {
-  const r = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
-  return Number(r.numDeletedRows);
-}

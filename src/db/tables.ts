@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { ApiKeyTables } from './tables/api-keys.js';
 import type { IdempotencyTables } from './tables/idempotency.js';
 import type { LicenseTables } from './tables/licenses.js';
@@ -93,9 +93,4 @@ export interface Tables extends ApiKeyTables, LicenseTables, NodeTables, UsageTa
 
 export type OrganizationRow = Selectable<OrganizationsTable>;
 export type UserRow = Selectable<UsersTable>;
-export type SessionRow = Selectable<SessionsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
-export type NewOrganization = Insertable<OrganizationsTable>;
-export type OrganizationUpdate = Updateable<OrganizationsTable>;
-// Generated is re-exported for later tables with database-made values.
-export type { Generated };

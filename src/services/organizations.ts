@@ -4,6 +4,7 @@ import { type DB, type Trx, inTransaction } from '../db/database.js';
 import {
   type Organization,
   type OrganizationFilter,
+  caseDuplicateOrgIds,
   countOrganizations,
   findOrganization,
   insertOrganization,
@@ -58,6 +59,11 @@ export class OrganizationService {
   /** The actor's own organization (a session's, an API key's): the id comes from the principal. */
   own(actor: Actor): Promise<Organization | null> {
     return findOrganization(this.db, tenantOf(actor));
+  }
+
+  /** Org ids that differ only in case, kept apart from before the rule that forbids them: to report, never to merge. */
+  caseDuplicates(): Promise<string[][]> {
+    return caseDuplicateOrgIds(this.db);
   }
 
   private async require(orgId: string): Promise<Organization> {

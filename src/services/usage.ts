@@ -6,13 +6,11 @@ import { InvalidInput, type ItemProblem } from '../domain/errors.js';
 import { DAY_MS, rollupsOf, validateEvent } from './usage-events.js';
 import { type UsageReport, type UsageReportArgs, buildReport } from './usage-report.js';
 
-export { USAGE_EVENT_TYPES, type UsageEventType } from './usage-events.js';
+export { USAGE_EVENT_TYPES } from './usage-events.js';
 export {
   MAX_GROUPS,
   USAGE_GRANULARITIES,
   USAGE_GROUP_BY,
-  type UsageGranularity,
-  type UsageGroupBy,
   type UsageMetrics,
   type UsageReport,
   type UsageReportArgs,

@@ -1,0 +1,42 @@
+// The layer rules of ../shared/DESIGN.md, checked in CI (npm run lint:deps). An arrow never runs back up:
+//   app.ts, server.ts, main.ts      compose everything
+//   graphql/, rest/ (the faces)     may use http/ (the HTTP toolkit), context.ts, services/, auth/, domain/
+//   http/                           middleware and HTTP rules; knows no face
+//   services/                       domain rules; no face, no HTTP
+//   auth/                           credentials and permissions; no services, no db
+//   db/                             queries and migrations; only domain/ below it
+//   domain/                         leaf: errors and vocabulary, imports nothing of ours
+const layer = (name, forbidden, comment) => ({
+  name,
+  comment,
+  severity: 'error',
+  from: { path: `^src/${name.split(':')[0]}` },
+  to: { path: `^src/(${forbidden.join('|')})` },
+});
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', comment: 'modules that need each other are one module, or need a leaf', from: {}, to: { circular: true } },
+    layer('domain', ['(?!domain/)'], 'domain/ is the leaf every layer imports'),
+    layer('db', ['auth', 'services', 'graphql', 'rest', 'http', 'context', 'config', 'app', 'server', 'main'], 'db/ knows only domain/'),
+    layer('auth', ['services', 'db', 'graphql', 'rest', 'http', 'context', 'app', 'server', 'main'], 'auth/ declares what it needs (CredentialVerifiers) instead of importing services'),
+    layer('services', ['graphql', 'rest', 'http', 'context', 'app', 'server', 'main'], 'services know no face and no HTTP'),
+    layer('http', ['graphql', 'rest', 'app', 'server', 'main'], 'http/ is the toolkit the faces use; it knows no face'),
+    layer('context', ['graphql', 'rest', 'http', 'app', 'server', 'main'], 'the request context belongs to no face'),
+    layer('graphql', ['rest', 'app', 'server', 'main'], 'GraphQL does not lean on the REST face'),
+    layer('rest', ['app', 'server', 'main'], 'REST rows are composed by app.ts, not the other way round'),
+    {
+      name: 'no-sql-in-faces',
+      comment: 'faces reach data through services; they may name db types, never call queries',
+      severity: 'error',
+      from: { path: '^src/(graphql|rest|http|context)' },
+      to: { path: '^src/db/', dependencyTypesNot: ['type-only'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(dist|node_modules)' },
+  },
+};
