@@ -22,6 +22,10 @@ function stale() {
 }
 
 if (stale()) {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  try {
+    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  } catch {
+    process.exit(1); // tsc has said why
+  }
   writeFileSync(STAMP, fingerprint);
 }
