@@ -31,7 +31,7 @@ function isRequestError(error: GraphQLError): boolean {
   return status !== undefined && status >= 400 && status < 500;
 }
 
-const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+const SUGGESTION = /\s*Did you mean [^?]*\?/;
 
 /** Domain errors keep their words and gain a code; everything unexpected becomes "Unexpected error.". */
 export function toGraphQLError(error: unknown, production = false): GraphQLError {
@@ -60,9 +60,41 @@ export function toGraphQLError(error: unknown, production = false): GraphQLError
   const gql = error as GraphQLError;
   // Rebuilt without originalError: yoga's request errors would otherwise carry the parser's words (and a
   // piece of the body) to the caller. In production the schema's spelling hints go too.
-  const message = production ? gql.message.replace(SUGGESTION, '') : gql.message;
-  const extensions: Record<string, unknown> = { ...gql.extensions, code: gql.extensions?.code ?? (isRequestError(gql) ? 'BAD_REQUEST' : 'GRAPHQL_VALIDATION_FAILED') };
-  return new GraphQLError(message, { nodes: gql.nodes, source: gql.source, positions: gql.positions, path: gql.path, extensions });
+  const { originalError: _parserWords, ...kept } = gql.extensions ?? {};
+  const extensions: Record<string, unknown> = { ...kept, code: kept.code ?? (isRequestError(gql) ? 'BAD_REQUEST' : 'GRAPHQL_VALIDATION_FAILED') };
+  // A malformed request is a 400 whatever the Accept header (yoga would answer 200 for application/json).
+  const http = kept.http as { status?: number; spec?: boolean } | undefined;
+  if (http?.spec) extensions.http = { status: http.status };
+  return new GraphQLError(production ? withoutSuggestions(gql.message) : gql.message, {
+    nodes: gql.nodes,
+    source: gql.source,
+    positions: gql.positions,
+    path: gql.path,
+    extensions,
+  });
+}
+
+function withoutSuggestions(message: string): string {
+  return message.replace(SUGGESTION, '');
+}
+
+/**
+ * Validation errors reach the response without passing the mask: in production their spelling hints are
+ * removed here, on the way out, whatever rule wrote them.
+ */
+function noSuggestions(): Plugin {
+  return {
+    onResultProcess({ result, setResult }) {
+      const r = result as { errors?: readonly GraphQLError[] };
+      if (Array.isArray(result) || !r.errors?.some((e) => SUGGESTION.test(e.message))) return;
+      setResult({
+        ...(result as object),
+        errors: r.errors.map(
+          (e) => new GraphQLError(withoutSuggestions(e.message), { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, extensions: e.extensions }),
+        ),
+      } as typeof result);
+    },
+  };
 }
 
 /**
@@ -108,7 +140,7 @@ export function createGraphQLHandler(schema: GraphQLSchema, config: Config, logg
     }),
   });
   if (production) {
-    plugins.push(blockFieldSuggestionsPlugin() as Plugin);
+    plugins.push(blockFieldSuggestionsPlugin() as Plugin, noSuggestions());
     plugins.push({
       onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule),
     });

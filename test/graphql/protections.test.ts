@@ -86,24 +86,74 @@ describe('GraphQL protections', () => {
     assert.ok(!String(page.body).includes('<html'), 'no GraphiQL page in production');
   });
 
-  it('gives no "did you mean" hints in production', async () => {
-    const p = await prod.graphql('{ sesion { orgId } }');
-    assert.ok(p.errors?.length);
-    assert.doesNotMatch(JSON.stringify(p.errors), /Did you mean/);
-    const d = await h.graphql('{ sesion { orgId } }');
-    assert.match(JSON.stringify(d.errors), /Did you mean/);
+  it('gives no "did you mean" hints in production, for fields, input fields or enum values', async () => {
+    const probes: [string, Record<string, unknown>][] = [
+      ['{ sesion { orgId } }', {}],
+      ['mutation($i: LoginInput!) { login(input: $i) { orgId } }', { i: { orgID: 'acme', password: 'x-password-1' } }],
+      ['query($s: OrganizationStatus) { organizations(status: $s) { totalCount } }', { s: 'ACTIV' }],
+      ['{ organizations(status: ACTIV) { totalCount } }', {}],
+    ];
+    for (const [query, variables] of probes) {
+      const p = await prod.graphql(query, variables);
+      assert.ok(p.errors?.length, query);
+      assert.doesNotMatch(JSON.stringify(p.errors), /Did you mean/, query);
+      const d = await h.graphql(query, variables);
+      assert.match(JSON.stringify(d.errors), /Did you mean/, `development keeps the hint: ${query}`);
+    }
   });
 
-  it('masks unexpected errors: no stack, no SQL', async () => {
-    // A session whose user row vanished mid-request cannot be produced cheaply; instead call a field
-    // with a closed database, which fails inside the service.
+  it('answers a body that is not JSON without echoing it or the parser', async () => {
+    for (const target of [prod, h]) {
+      const r = await target.call('POST', '/graphql', { rawBody: '{"query": "{ secret-bearing-body', headers: { 'content-type': 'application/json' } });
+      assert.equal(r.status, 400);
+      const text = JSON.stringify(r.body);
+      assert.doesNotMatch(text, /secret-bearing-body|originalError|Unexpected token|position/, text);
+      assert.equal(r.body.errors[0].extensions.code, 'BAD_REQUEST');
+    }
+  });
+
+  it('masks an unexpected resolver error and logs it with the request id the caller was given', async () => {
     const local = await Harness.start();
-    await local.createOrg('tmp');
-    const c = await local.login('tmp');
-    await local.runtime.database.close();
-    const r = await local.call('POST', '/graphql', { cookie: c, body: { query: '{ ssoAvailability(orgId: "tmp") { ssoEnabled } }' } });
-    const text = JSON.stringify(r.body);
-    assert.doesNotMatch(text, /select|sqlite|stack|at async/i);
-    assert.ok(r.status === 500 || r.status === 200);
+    try {
+      local.runtime.services.licenses.publicKey = () => {
+        throw new Error('select pem from signing_keys where id = 7 -- boom');
+      };
+      const r = await local.call('POST', '/graphql', { body: { query: '{ licensePublicKey { pem } }' } });
+      assert.deepEqual(r.body.errors.map((e: any) => ({ message: e.message, code: e.extensions.code })), [{ message: 'Unexpected error.', code: 'INTERNAL' }]);
+      assert.doesNotMatch(JSON.stringify(r.body), /select|signing_keys|boom|stack/);
+      const id = r.headers.get('x-request-id');
+      const line = local.logs.find((l) => l.msg === 'unexpected GraphQL error');
+      assert.ok(line, 'the error was logged');
+      assert.equal(line.req_id, id, 'the X-Request-Id the caller holds finds the log line');
+      assert.match(String(line.err), /boom/);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('serves GraphiQL in development with every asset inlined: nothing from a CDN', async () => {
+    const page = await h.call('GET', '/graphql', { headers: { accept: 'text/html' } });
+    assert.equal(page.status, 200);
+    const html = String(page.body);
+    assert.match(html, /<html/i);
+    const external = [...html.matchAll(/<(?:script|link)[^>]+(?:src|href)=["']((?:https?:)?\/\/[^"']+)/gi)].map((m) => m[1]);
+    assert.deepEqual(external, [], 'no script or stylesheet is fetched from another host');
+  });
+
+  it('audits the keyless operator as the operator over GraphQL, as over REST', async () => {
+    const keyless = await Harness.start({ deploymentMode: 'enterprise', adminApiKey: null });
+    try {
+      const r = await keyless.graphql('mutation { upsertOrganization(input: { orgId: "viagql", name: "Via GraphQL" }) { created } }');
+      assert.equal(r.data.upsertOrganization.created, true);
+      const rows = await keyless.runtime.database.db.selectFrom('audit_events').select(['actor_type', 'action']).where('org_id', '=', 'viagql').execute();
+      assert.ok(rows.length >= 2, JSON.stringify(rows));
+      assert.ok(rows.every((row) => row.actor_type === 'operator'), JSON.stringify(rows));
+      const login = await keyless.call('POST', '/api/v1/auth/login', { body: { org_id: 'viagql', password: 'wrong-pass-1' } });
+      assert.equal(login.status, 401);
+      const failed = await keyless.runtime.database.db.selectFrom('audit_events').select('actor_type').where('action', '=', 'auth.login_failed').execute();
+      assert.deepEqual(failed.map((f) => f.actor_type), ['anonymous'], 'outside admin fields the same caller is anonymous');
+    } finally {
+      await keyless.close();
+    }
   });
 });

@@ -109,6 +109,8 @@ export interface CallOptions {
 export class Harness {
   private constructor(
     readonly runtime: Runtime,
+    /** Every log line the service wrote, parsed: it logs at info level in tests, into this list. */
+    readonly logs: Record<string, unknown>[],
     /** Every SQL statement run since start, for tests that bound round trips. */
     readonly queries: string[],
     readonly clock: ManualClock,
@@ -120,10 +122,10 @@ export class Harness {
     const db = await freshDatabase();
     const config = testConfig(db.config, overrides);
     const queries: string[] = [];
-    const runtime = await db.exclusive(() =>
-      createRuntime(config, createLogger('silent'), clock, { onQuery: (q) => queries.push(q) }),
-    );
-    return new Harness(runtime, queries, clock, config, db.drop);
+    const logs: Record<string, unknown>[] = [];
+    const logger = createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line)) });
+    const runtime = await db.exclusive(() => createRuntime(config, logger, clock, { onQuery: (q) => queries.push(q) }));
+    return new Harness(runtime, logs, queries, clock, config, db.drop);
   }
 
   async call(method: string, path: string, opts: CallOptions = {}): Promise<ApiResult> {
