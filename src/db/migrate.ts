@@ -34,9 +34,10 @@ function migrator(database: Database): Migrator {
   });
 }
 
-export async function migrateToLatest(database: Database): Promise<string[]> {
+/** Applies every migration not applied yet; `upTo` stops after the named one (tests of a migration use it). */
+export async function migrateToLatest(database: Database, upTo?: string): Promise<string[]> {
   const m = migrator(database);
-  const { error, results } = await m.migrateToLatest();
+  const { error, results } = upTo ? await m.migrateTo(upTo) : await m.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

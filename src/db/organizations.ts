@@ -42,6 +42,7 @@ export async function findOrganization(db: Executor, orgId: string): Promise<Org
     .selectAll()
     .where(sql<string>`lower(org_id)`, '=', orgId.toLowerCase())
     .orderBy(sql`case when org_id = ${orgId} then 0 else 1 end`)
+    .orderBy('org_id')
     .limit(1)
     .executeTakeFirst();
   return row ? toOrganization(row) : null;

@@ -29,6 +29,17 @@ describe('every credential path is limited and audited like the login', () => {
     assert.equal(audit.body.events.length, 10);
     assert.equal(audit.body.events[0].ip, '203.0.113.50');
     assert.ok(!JSON.stringify(audit.body).includes('wrong-key-'), 'the refused key is not recorded');
+    const throttled = await h.admin('GET', '/api/v1/admin/audit?action=auth.throttled');
+    assert.equal(throttled.body.events.length, 1, 'the throttled refusals are one audit row for the window and address');
+    assert.equal(throttled.body.events[0].ip, '203.0.113.50');
+    assert.equal(throttled.body.events[0].details.throttle, 'admin-key');
+  });
+
+  it('admin key: the operator working in parallel never throttles itself', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 25 }, () => h.call('GET', '/api/v1/admin/organizations', { headers: { 'x-admin-api-key': ADMIN_KEY }, ip: '203.0.113.55' })),
+    );
+    assert.deepEqual([...new Set(results.map((r) => r.status))], [200]);
   });
 
   it('admin key: parallel wrong guesses cannot slip past the limit', async () => {

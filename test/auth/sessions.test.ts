@@ -24,6 +24,16 @@ describe('portal sessions', () => {
     assert.ok(r.body.permissions.includes('owners:manage'));
   });
 
+  it('refuses two session cookies rather than pick one, and clears ours', async () => {
+    const mine = await h.login('acme');
+    const tossed = await h.login('acme');
+    const r = await h.call('GET', '/api/v1/auth/session', { headers: { cookie: `axonflow_session=${tossed}; theme=dark; axonflow_session=${mine}` } });
+    assert.equal(r.status, 401);
+    assert.match(r.body.error.message, /two axonflow_session cookies were sent/);
+    assert.equal(r.sessionCookie, '', 'the cookie is cleared so the next request carries one');
+    assert.equal((await session(mine)).status, 200, 'each session is untouched on its own');
+  });
+
   it('ends after the idle timeout, and activity keeps it alive', async () => {
     const cookie = await h.login('acme');
     h.clock.advance(25 * MIN);
@@ -167,6 +177,22 @@ describe('portal sessions', () => {
     for (const junk of ['x', 'a'.repeat(5000), '%%%', 'null']) {
       const r = await session(junk);
       assert.equal(r.status, 401, junk.slice(0, 10));
+    }
+  });
+});
+
+describe('the session cookie in production', () => {
+  it('is always Secure, even over plain http behind a TLS-terminating proxy that says nothing', async () => {
+    const h = await Harness.start({ environment: 'production', publicUrl: 'http://portal.internal' as string, trustProxyHops: 0 });
+    try {
+      await h.createOrg('acme');
+      const r = await h.call('POST', '/api/v1/auth/login', { body: { org_id: 'acme', password: 'acme-password-1' } });
+      assert.equal(r.status, 200);
+      const cookie = r.headers.getSetCookie().find((c) => c.startsWith('axonflow_session='))!;
+      assert.match(cookie, /; Secure/);
+      assert.match(cookie, /HttpOnly/);
+    } finally {
+      await h.close();
     }
   });
 });

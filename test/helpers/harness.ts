@@ -32,13 +32,14 @@ async function underSchemaLock<T>(url: string, fn: () => Promise<T>): Promise<T>
   }
 }
 
-interface FreshDatabase {
+export interface FreshDatabase {
   config: DatabaseConfig;
   drop: () => Promise<void>;
   exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
-async function freshDatabase(): Promise<FreshDatabase> {
+/** An empty database of the suite's kind: a SQLite file in a new folder, or a new PostgreSQL schema. */
+export async function freshDatabase(): Promise<FreshDatabase> {
   if (databaseKind() === 'postgres') {
     const url = process.env.DATABASE_URL!;
     const schema = `t_${randomBytes(6).toString('hex')}`;
