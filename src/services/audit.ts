@@ -123,14 +123,20 @@ export class AuditService {
       if (rows.length < 1000) break;
     }
     const lastSeq = expectedSeq - 1;
-    if (head && (head.seq !== lastSeq || head.hash !== prevHash)) {
+    if (head && head.seq !== lastSeq) {
       return broken(lastSeq + 1, `the chain ends at event ${lastSeq} but ${head.seq} were written`);
+    }
+    // Every row checks out against its neighbour, yet the chain's tail is not the one that was written:
+    // the events were rewritten from some point on, hashes and all.
+    if (head && head.hash !== prevHash) {
+      return broken(lastSeq, `event ${lastSeq} is not the last event that was written: the chain was rewritten`);
     }
     return { chain, valid: true, eventsChecked: checked, brokenAtSeq: null, reason: null };
   }
 }
 
-function eventHash(r: Omit<AuditEventRow, 'hash'>): string {
+/** sha256(prev_hash | canonical event): what each row's hash must be. */
+export function eventHash(r: Omit<AuditEventRow, 'hash'>): string {
   const canonical = JSON.stringify([
     r.chain,
     Number(r.seq),

@@ -73,12 +73,18 @@ describe('portal login', () => {
   });
 
   it('records failed and successful logins in the audit trail without the password', async () => {
-    const r = await h.admin('GET', '/api/v1/admin/audit?org_id=acme&action=auth.login_failed');
-    assert.equal(r.status, 200);
-    assert.ok(r.body.events.length >= 1);
-    assert.ok(!JSON.stringify(r.body).includes('wrong-password-1'));
-    const ok = await h.admin('GET', '/api/v1/admin/audit?org_id=acme&action=auth.login');
-    assert.ok(ok.body.events.length >= 1);
+    await h.createOrg('audited');
+    await h.call('POST', '/api/v1/auth/login', { body: { org_id: 'audited', password: 'wrong-password-77' }, ip: '192.0.2.77' });
+    await h.call('POST', '/api/v1/auth/login', { body: { org_id: 'audited', password: 'audited-password-1' }, ip: '192.0.2.78' });
+    const failed = await h.admin('GET', '/api/v1/admin/audit?org_id=audited&action=auth.login_failed');
+    assert.equal(failed.status, 200);
+    assert.equal(failed.body.events.length, 1);
+    assert.equal(failed.body.events[0].ip, '192.0.2.77');
+    assert.equal(failed.body.events[0].outcome, 'failure');
+    assert.ok(!JSON.stringify(failed.body).includes('wrong-password-77'));
+    const ok = await h.admin('GET', '/api/v1/admin/audit?org_id=audited&action=auth.login');
+    assert.equal(ok.body.events.length, 1);
+    assert.equal(ok.body.events[0].actor_type, 'user');
   });
 
   it('refuses bad login bodies with 400 naming the field', async () => {

@@ -67,7 +67,9 @@ describe('GraphQL protections', () => {
       rawBody: 'query=mutation%7Blogout%7D',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
-    assert.ok(form.status >= 400 && form.status < 500, `status ${form.status}`);
+    assert.equal(form.status, 403);
+    assert.equal(form.body.error.code, 'FORBIDDEN');
+    assert.match(form.body.error.message, /Content-Type: application\/json/);
     const get = await h.call('GET', `/graphql?query=${encodeURIComponent('mutation { logout }')}`, {
       cookie,
       headers: { 'x-graphql-yoga-csrf': '1' },

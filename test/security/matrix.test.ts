@@ -31,9 +31,22 @@ const MODEL: Record<Exclude<Family, 'public'>, string> = {
   portal: 'portal_session',
 };
 
+// How each credential kind is named when it is the wrong door: the refusal says what was presented.
+const PRESENTED: Record<string, RegExp> = {
+  'org A owner session': /a portal session was presented/,
+  'org B session': /a portal session was presented/,
+  'org A viewer session': /a portal session was presented/,
+  'admin key': /the admin API key was presented/,
+  'SCIM token': /a SCIM bearer token was presented: SCIM tokens are accepted only on \/scim\/v2/,
+  'API key of A, all scopes': /a runtime API key was presented/,
+  'API key of A, unrelated scope': /a runtime API key was presented/,
+  'no credential': /no credential was presented/,
+};
+
 describe('access matrix: every route x every principal kind', () => {
   let h: Harness;
   const callers: Record<string, CallOptions> = {};
+  let keyOfA: string;
   before(async () => {
     h = await Harness.start();
     await h.createOrg('acme');
@@ -47,10 +60,12 @@ describe('access matrix: every route x every principal kind', () => {
     callers['API key of A, all scopes'] = { headers: { authorization: `Bearer ${(await h.apiKey('acme', ['*'], owner)).key}` } };
     callers['API key of A, unrelated scope'] = { headers: { 'x-api-key': (await h.apiKey('acme', ['policies:read'], owner)).key } };
     callers['no credential'] = {};
+    // A real id of org A's, so another org's session is tried on data that exists.
+    keyOfA = (await h.apiKey('acme', ['usage:write'], owner)).id;
   });
   after(() => h.close());
 
-  function expected(family: Family, caller: string, method: string, path: string): 'allowed' | 401 | 403 {
+  function expected(family: Family, caller: string, method: string, path: string): 'allowed' | 401 | 403 | 404 {
     if (family === 'public') return 'allowed';
     if (family === 'admin') return caller === 'admin key' ? 'allowed' : 401;
     if (family === 'runtime') {
@@ -61,29 +76,46 @@ describe('access matrix: every route x every principal kind', () => {
     if (!caller.includes('session')) return 401;
     // Viewers read everything in the portal and change nothing of keys.
     if (caller === 'org A viewer session' && method !== 'GET' && path.startsWith('/api/v1/keys')) return 403;
+    // Another organization's real ids are simply not there for this caller.
+    if (caller === 'org B session' && path.includes(':id')) return 404;
     return 'allowed';
   }
 
   it('covers every route of the table', () => {
-    assert.ok(routes.length >= 25, `${routes.length} routes`);
+    const families = routes.map((r) => familyOf(r.method, r.path));
+    // A new route changes these on purpose: whoever adds one decides which door it is.
+    assert.deepEqual(Object.fromEntries(['public', 'admin', 'runtime', 'portal'].map((f) => [f, families.filter((x) => x === f).length])), { public: 6, admin: 9, runtime: 2, portal: 11 });
   });
 
   for (const r of routes) {
     const family = familyOf(r.method, r.path);
     it(`${r.method} ${r.path} (${family})`, async () => {
-      const path = r.path.replace(':org_id', 'acme').replace(':id', 'key_0000000000000000');
+      const path = r.path.replace(':org_id', 'acme').replace(':id', keyOfA);
       for (const [caller, opts] of Object.entries(callers)) {
         if (r.path === '/api/v1/auth/logout' && caller.includes('session')) continue; // would end the shared session
         const want = expected(family, caller, r.method, r.path);
         const body = ['POST', 'PUT', 'PATCH'].includes(r.method) ? {} : undefined;
+        const before = await h.runtime.database.db.selectFrom('api_keys').select(['id', 'revoked_at']).where('id', '=', keyOfA).executeTakeFirstOrThrow();
         const res = await h.call(r.method, path, { ...opts, body });
         const where = `${caller} -> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
         if (want === 'allowed') {
           assert.ok(res.status !== 401 && res.status !== 403 && res.status < 500, where);
+          continue;
+        }
+        assert.equal(res.status, want, where);
+        if (want === 404) {
+          assert.equal(res.body.error.code, 'NOT_FOUND', where);
+          const after = await h.runtime.database.db.selectFrom('api_keys').select(['id', 'revoked_at']).where('id', '=', keyOfA).executeTakeFirstOrThrow();
+          assert.deepEqual(after, before, `${where}: org A's key is untouched`);
+          continue;
+        }
+        assert.deepEqual(res.body.error.required_auth, [MODEL[family as Exclude<Family, 'public'>]], where);
+        if (want === 401) {
+          assert.equal(res.body.error.code, 'UNAUTHENTICATED', where);
+          assert.match(res.body.error.message, PRESENTED[caller], where);
         } else {
-          assert.equal(res.status, want, where);
-          assert.ok(res.body.error.required_auth.includes(MODEL[family as Exclude<Family, 'public'>]), where);
-          assert.ok(res.body.error.message.length > 20, where);
+          assert.equal(res.body.error.code, 'FORBIDDEN', where);
+          assert.match(res.body.error.message, caller.includes('viewer') ? /your role \(viewer\) lacks the permission keys:manage/ : /this API key lacks the scope/, where);
         }
       }
     });
