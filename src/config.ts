@@ -88,6 +88,11 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   const production = environment === 'production';
   const dataDir = resolve(env.DATA_DIR || './data');
   const database = parseDatabaseUrl(env.DATABASE_URL, dataDir, problems);
+  if (env.DATABASE_SCHEMA) {
+    if (database.kind !== 'postgres') problems.push('DATABASE_SCHEMA is for PostgreSQL: set DATABASE_URL=postgres://... too');
+    else if (!/^[a-z_][a-z0-9_]{0,62}$/.test(env.DATABASE_SCHEMA)) problems.push('DATABASE_SCHEMA must be a lower-case identifier (letters, digits, _)');
+    else database.schema = env.DATABASE_SCHEMA;
+  }
 
   let publicUrl: string | null = null;
   if (env.PUBLIC_URL) {

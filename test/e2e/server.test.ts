@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { databaseKind, underSchemaLock } from '../helpers/harness.js';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.js');
 
@@ -17,8 +20,35 @@ interface Server {
   exited: Promise<number | null>;
 }
 
-/** Starts the real entry point on a fresh data folder (SQLite, development): what `npm start` runs. */
+// On the PostgreSQL run each data folder gets a schema of its own, dropped at the end like the folder.
+const schemas = new Map<string, string>();
+function databaseEnv(dataDir: string): Record<string, string> {
+  if (databaseKind() !== 'postgres') return {};
+  let schema = schemas.get(dataDir);
+  if (!schema) {
+    schema = `e2e_${randomBytes(6).toString('hex')}`;
+    schemas.set(dataDir, schema);
+  }
+  return { DATABASE_URL: process.env.DATABASE_URL!, DATABASE_SCHEMA: schema };
+}
+
+/** Starts the real entry point on a fresh data folder (development): what `npm start` runs. */
 async function start(dataDir: string, env: Record<string, string> = {}): Promise<Server> {
+  const dbEnv = databaseEnv(dataDir);
+  if (dbEnv.DATABASE_SCHEMA) {
+    // Schemas are made, migrated and dropped one at a time across test files (see the harness).
+    return underSchemaLock(dbEnv.DATABASE_URL, async () => {
+      const c = new pg.Client({ connectionString: dbEnv.DATABASE_URL });
+      await c.connect();
+      await c.query(`create schema if not exists ${dbEnv.DATABASE_SCHEMA}`);
+      await c.end();
+      return spawnServer(dataDir, { ...dbEnv, ...env });
+    });
+  }
+  return spawnServer(dataDir, env);
+}
+
+async function spawnServer(dataDir: string, env: Record<string, string>): Promise<Server> {
   const proc = spawn(process.execPath, [MAIN], {
     env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,7 +74,16 @@ function dataDir(): string {
   made.push(dir);
   return dir;
 }
-after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+after(async () => {
+  made.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  if (schemas.size === 0) return;
+  await underSchemaLock(process.env.DATABASE_URL!, async () => {
+    const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await c.connect();
+    for (const schema of schemas.values()) await c.query(`drop schema if exists ${schema} cascade`);
+    await c.end();
+  });
+});
 
 const adminKeyOf = (dataDir: string) => JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')).ADMIN_API_KEY as string;
 
@@ -54,7 +93,7 @@ describe('the real server over HTTP', () => {
     const s = await start(dir);
     try {
       assert.match(s.output(), /ADMIN_API_KEY not set: using a generated one kept in .*dev-secrets\.json/);
-      assert.match(s.output(), /"database":"sqlite"/);
+      assert.match(s.output(), new RegExp(`"database":"${databaseKind()}"`));
       const key = adminKeyOf(dir);
       const created = await fetch(`${s.url}/api/v1/admin/organizations`, {
         method: 'POST',
@@ -132,9 +171,11 @@ describe('the real server over HTTP', () => {
     await s.exited;
     assert.ok(acknowledged.length > 5, `only ${acknowledged.length} writes before the kill`);
 
-    const db = new SQLite(join(dir, 'axonflow.db'));
-    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-    db.close();
+    if (databaseKind() === 'sqlite') {
+      const db = new SQLite(join(dir, 'axonflow.db'));
+      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+      db.close();
+    }
     s = await start(dir);
     try {
       const list = await fetch(`${s.url}/api/v1/admin/organizations?limit=100`, { headers: { 'x-admin-api-key': key } });

@@ -21,7 +21,7 @@ export function databaseKind(): 'sqlite' | 'postgres' {
 // Kysely's migrator introspects every schema of the database; a schema dropped by a parallel test file in
 // the middle of that query fails it. Creating runtimes (migrations) and dropping schemas take turns.
 const SCHEMA_LOCK = 727274;
-async function underSchemaLock<T>(url: string, fn: () => Promise<T>): Promise<T> {
+export async function underSchemaLock<T>(url: string, fn: () => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

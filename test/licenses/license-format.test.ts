@@ -1,8 +1,8 @@
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -231,6 +231,7 @@ describe('verify-license CLI', () => {
   it('exits 0/1/2 as documented', () => {
     const script = fileURLToPath(new URL('../../scripts/verify-license.js', import.meta.url));
     const dir = mkdtempSync(join(tmpdir(), 'axon-lic-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
     const pemFile = join(dir, 'pub.pem');
     writeFileSync(pemFile, doc.pem);
     const run = (args: string[], input?: string) =>
