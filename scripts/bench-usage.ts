@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { type Config, loadConfig } from '../src/config.js';
 import { generateSigningKeyPem } from '../src/licenses/license-format.js';
 import { createLogger } from '../src/logger.js';
-import { type Runtime, createRuntime } from '../src/server.js';
+import { createRuntime } from '../src/server.js';
 
 const ADMIN_KEY = 'adm_bench_key_0123456789abcdef';
 const HTTP_EVENTS = 20_000;
@@ -21,8 +21,25 @@ const DAY_MS = 86_400_000;
 
 export interface UsageBenchResult {
   ingestEventsPerSecond: number;
+  /** Batches a second through the service, and through the baseline with the same bodies: the same unit. */
+  ingestBatchesPerSecond: number;
+  baselineBatchesPerSecond: number;
   summaryMs: number;
-  summaryQueryMs?: number;
+  baselineSummaryMs: number;
+  summaryQueryMs: number;
+}
+
+/**
+ * The floor for in-process requests, measured in the same run: a bare fetch handler that reads and parses
+ * the same JSON body and answers a JSON body, with nothing else between request and answer.
+ */
+const reportShaped = JSON.stringify({ from: '', to: '', totals: {}, by_type: [{}, {}] }).padEnd(600, ' ');
+async function baselineFetch(request: Request): Promise<Response> {
+  if (request.method === 'POST') {
+    const body = (await request.json()) as { events: unknown[] };
+    return Response.json({ accepted: body.events.length, duplicates: 0 });
+  }
+  return new Response(reportShaped, { headers: { 'content-type': 'application/json' } });
 }
 
 /** Through loadConfig, like a real start: a field added to Config later gets its default here too. */
@@ -39,10 +56,12 @@ function benchConfig(dir: string): Config {
   }).config;
 }
 
-async function call(runtime: Runtime, method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}) {
+type Fetch = (request: Request) => Response | Promise<Response>;
+
+async function call(fetch: Fetch, method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}) {
   const headers: Record<string, string> = { 'x-forwarded-for': '198.51.100.9', ...opts.headers };
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await runtime.app.request(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+  const res = await fetch(new Request(`http://localhost${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) }));
   const text = await res.text();
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
   return { res, body: text ? JSON.parse(text) : null };
@@ -89,20 +108,21 @@ export async function benchUsage(opts: { log: (line: string) => void }): Promise
   const { log } = opts;
   const dir = mkdtempSync(join(tmpdir(), 'axon-bench-usage-'));
   const runtime = await createRuntime(benchConfig(dir), createLogger('silent'));
+  const app: Fetch = (request) => runtime.app.fetch(request);
   try {
-    await call(runtime, 'POST', '/api/v1/admin/organizations', {
+    await call(app, 'POST', '/api/v1/admin/organizations', {
       headers: { 'x-admin-api-key': ADMIN_KEY },
       body: { org_id: 'bench', name: 'Bench Inc', password: 'bench-password-1', tier: 'ENTERPRISE' },
     });
-    const login = await call(runtime, 'POST', '/api/v1/auth/login', { body: { org_id: 'bench', password: 'bench-password-1' } });
+    const login = await call(app, 'POST', '/api/v1/auth/login', { body: { org_id: 'bench', password: 'bench-password-1' } });
     const cookie = login.res.headers.getSetCookie().find((c) => c.startsWith('axonflow_session='))!.split(';')[0];
-    const created = await call(runtime, 'POST', '/api/v1/keys', { headers: { cookie }, body: { name: 'bench', scopes: ['usage:write'] } });
+    const created = await call(app, 'POST', '/api/v1/keys', { headers: { cookie }, body: { name: 'bench', scopes: ['usage:write'] } });
     const auth = { authorization: `Bearer ${created.body.key}` };
     const now = Date.now();
 
     // (a) The real path: JSON body, auth, REST -> GraphQL, validation, one transaction per batch. Ids are
     // random UUIDs as SDKs make them, the costly case for the (org_id, event_id) index.
-    const post = (events: unknown[]) => call(runtime, 'POST', '/api/v1/usage/events', { headers: auth, body: { events } });
+    const post = (events: unknown[], fetch: Fetch = app) => call(fetch, 'POST', '/api/v1/usage/events', { headers: auth, body: { events } });
     await post(Array.from({ length: HTTP_BATCH }, (_, i) => snake(makeEvent(randomUUID(), now - (i % 1440) * 60_000, i))));
     const batches = Array.from({ length: HTTP_EVENTS / HTTP_BATCH }, (_, b) =>
       Array.from({ length: HTTP_BATCH }, (_, i) => {
@@ -117,7 +137,11 @@ export async function benchUsage(opts: { log: (line: string) => void }): Promise
     }
     const httpSeconds = (performance.now() - httpStart) / 1000;
     const ingestEventsPerSecond = Math.round(HTTP_EVENTS / httpSeconds);
-    log(`usage ingest (HTTP, ${HTTP_EVENTS} events in batches of ${HTTP_BATCH}): ${ingestEventsPerSecond} events/s (${round(httpSeconds, 2)} s)`);
+    const ingestBatchesPerSecond = batches.length / httpSeconds;
+    const baseStart = performance.now();
+    for (const batch of batches) await post(batch, baselineFetch);
+    const baselineBatchesPerSecond = batches.length / ((performance.now() - baseStart) / 1000);
+    log(`usage ingest (in-process requests, ${HTTP_EVENTS} events in batches of ${HTTP_BATCH}): ${ingestEventsPerSecond} events/s (${round(httpSeconds, 2)} s)`);
 
     // (b) Bulk load through the service (same validation, insert and rollup code, bigger batches). It only
     // sets the stage for the summary, so ids are ordered, which keeps the index writes local and the load short.
@@ -139,9 +163,15 @@ export async function benchUsage(opts: { log: (line: string) => void }): Promise
     let total = 0;
     for (let i = 0; i < SUMMARY_RUNS + 2; i++) {
       const t = performance.now();
-      const r = await call(runtime, 'GET', '/api/v1/usage/summary', { headers: { cookie } });
+      const r = await call(app, 'GET', '/api/v1/usage/summary', { headers: { cookie } });
       if (i >= 2) httpTimes.push(performance.now() - t);
       total = r.body.totals.total_requests;
+    }
+    const baseTimes: number[] = [];
+    for (let i = 0; i < SUMMARY_RUNS + 2; i++) {
+      const t = performance.now();
+      await call(baselineFetch, 'GET', '/api/v1/usage/summary', { headers: { cookie } });
+      if (i >= 2) baseTimes.push(performance.now() - t);
     }
     const queryTimes: number[] = [];
     for (let i = 0; i < SUMMARY_RUNS + 2; i++) {
@@ -149,10 +179,17 @@ export async function benchUsage(opts: { log: (line: string) => void }): Promise
       await runtime.services.usage.report(benchActor, {}).byType();
       if (i >= 2) queryTimes.push(performance.now() - t);
     }
-    const summaryMs = round(median(httpTimes), 2);
-    const summaryQueryMs = round(median(queryTimes), 2);
-    log(`usage summary (30 days, ${total} events): median ${summaryMs} ms over HTTP, ${summaryQueryMs} ms for the SQL`);
-    return { ingestEventsPerSecond, summaryMs, summaryQueryMs };
+    const summaryMs = median(httpTimes);
+    const summaryQueryMs = median(queryTimes);
+    log(`usage summary (30 days, ${total} events): median ${round(summaryMs, 2)} ms as a request, ${round(summaryQueryMs, 2)} ms for the SQL`);
+    return {
+      ingestEventsPerSecond,
+      ingestBatchesPerSecond,
+      baselineBatchesPerSecond,
+      summaryMs,
+      baselineSummaryMs: median(baseTimes),
+      summaryQueryMs,
+    };
   } finally {
     await runtime.close();
     rmSync(dir, { recursive: true, force: true });
