@@ -116,8 +116,20 @@ describe('the real server over HTTP', () => {
       assert.deepEqual(await gql.json(), { data: { organization: { orgId: 'acme', name: 'Acme', tier: 'DEVELOPER' } } });
       assert.doesNotMatch(s.output(), new RegExp(key), 'the admin key is never logged');
       assert.doesNotMatch(s.output(), /first-five-minutes/, 'nor a password');
+      // The first start says where it is and what to do next; a later start on the same data does not repeat it.
+      assert.match(s.output(), /AxonFlow Enterprise API is running at http:\/\/localhost:\d+/);
+      assert.match(s.output(), /GraphiQL: +http:\/\/localhost:\d+\/graphql/);
+      assert.match(s.output(), new RegExp(`Generated secrets: ${join(dir, 'dev-secrets.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      assert.match(s.output(), /The first five minutes/);
     } finally {
       s.proc.kill('SIGKILL');
+      await s.exited;
+    }
+    const again = await start(dir);
+    try {
+      assert.doesNotMatch(again.output(), /is running at/);
+    } finally {
+      again.proc.kill('SIGKILL');
     }
   });
 
