@@ -5,7 +5,9 @@
 //   services/                       domain rules; no face, no HTTP
 //   auth/                           credentials and permissions; no services, no db
 //   db/                             queries and migrations; only domain/ below it
-//   domain/                         leaf: errors and vocabulary, imports nothing of ours
+//   domain/, clock, ids, logger     leaves: they import nothing of ours
+//   licenses/                       the pure license format
+//   config.ts                       environment -> Config; knows db kinds and the license format only
 const layer = (name, forbidden, comment) => ({
   name,
   comment,
@@ -18,6 +20,11 @@ module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', comment: 'modules that need each other are one module, or need a leaf', from: {}, to: { circular: true } },
     layer('domain', ['(?!domain/)'], 'domain/ is the leaf every layer imports'),
+    layer('clock', ['(?!clock)'], 'a leaf'),
+    layer('ids', ['(?!ids)'], 'a leaf'),
+    layer('logger', ['(?!logger)'], 'a leaf'),
+    layer('licenses', ['(?!licenses/)'], 'the license format is pure: the offline verifier runs it alone'),
+    layer('config', ['(?!(config|db/database|licenses/))'], 'configuration reads the environment; it knows the database kinds and the license key format, nothing else'),
     layer('db', ['auth', 'services', 'graphql', 'rest', 'http', 'context', 'config', 'app', 'server', 'main'], 'db/ knows only domain/'),
     layer('auth', ['services', 'db', 'graphql', 'rest', 'http', 'context', 'app', 'server', 'main'], 'auth/ declares what it needs (CredentialVerifiers) instead of importing services'),
     layer('services', ['graphql', 'rest', 'http', 'context', 'app', 'server', 'main'], 'services know no face and no HTTP'),

@@ -57,8 +57,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.use(prefix, requestContext(deps));
   }
 
-  for (const method of ['GET', 'POST']) methods.add(method, '/graphql');
-  app.on(['GET', 'POST'], '/graphql', graphqlHttpHandler(yoga, idempotency));
+  for (const method of ['GET', 'POST']) methods.add(method, '/graphql', { head: false });
+  app.on(['GET', 'POST'], '/graphql', graphqlHttpHandler(yoga, schema, idempotency, (c) => methods.notMatched(c)));
   mountRoutes(app, routes, { schema, contextOf: (c) => c.get('ctx'), idempotency, methods, logger });
 
   app.notFound((c) => methods.notMatched(c));

@@ -20,8 +20,8 @@ export interface RequestMeta {
   secure: boolean;
 }
 
+/** A new value of the session cookie (the only cookie the service sets); '' with 0 clears it. */
 export interface CookieChange {
-  name: string;
   value: string;
   maxAgeSeconds: number;
 }

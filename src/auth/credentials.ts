@@ -20,11 +20,12 @@ export function presentedCredential(header: HeaderReader, sessionCookies: readon
   if (admin !== undefined) return { model: 'admin_api_key', secret: admin.trim() };
   const authorization = header('authorization');
   if (authorization !== undefined) {
-    const m = /^(\S+)(?:\s+(\S+))?\s*$/.exec(authorization.trim());
-    const scheme = m?.[1] ?? '';
-    const token = m?.[2] ?? '';
+    const m = /^(\S+)(?:\s+(\S+))?$/.exec(authorization.trim());
+    if (!m) return { model: 'unrecognised', description: 'a malformed Authorization header (expected "Bearer <token>")' };
+    const scheme = m[1];
+    const token = m[2] ?? '';
     if (scheme.toLowerCase() !== 'bearer') {
-      return { model: 'unrecognised', description: `an Authorization header with the ${scheme ? `${scheme.slice(0, 20)} ` : ''}scheme` };
+      return { model: 'unrecognised', description: `an Authorization header with the ${scheme.slice(0, 20)} scheme` };
     }
     if (token.startsWith('scim_')) return { model: 'scim_token', secret: token };
     if (token.startsWith('axon_')) return { model: 'api_key', secret: token };

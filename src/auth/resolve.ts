@@ -31,6 +31,8 @@ export async function resolveAuth(
   header: HeaderReader,
   sessionCookies: readonly string[],
   where: Origin,
+  /** False when a browser says the request comes from another site: such a request is never the keyless operator. */
+  keylessOperatorPossible: boolean,
 ): Promise<RequestAuth> {
   const presented = presentedCredential(header, sessionCookies);
   const anonymous = (rejection: string | null): RequestAuth => ({
@@ -38,7 +40,10 @@ export async function resolveAuth(
     presented: presented?.model ?? null,
     rejection,
     operatorWithoutKey:
-      presented === null && config.adminApiKey === null && missingAdminKeyAllowed(config.deploymentMode, config.environment),
+      presented === null &&
+      keylessOperatorPossible &&
+      config.adminApiKey === null &&
+      missingAdminKeyAllowed(config.deploymentMode, config.environment),
   });
   if (!presented) return anonymous(null);
 

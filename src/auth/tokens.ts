@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** 256 random bits, base64url: session tokens and other bearer secrets. */
 export function randomToken(bytes = 32): string {
@@ -16,3 +16,11 @@ export function secretsEqual(a: string, b: string): boolean {
   return timingSafeEqual(da, db);
 }
 
+
+/**
+ * A key for one purpose, derived from ENCRYPTION_KEY (HKDF-SHA256): fingerprints and ids keyed this way cannot
+ * be recomputed by anyone who reads them, and one purpose's key says nothing of another's.
+ */
+export function deriveKey(root: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', root, '', `axonflow/${purpose}/v1`, 32));
+}

@@ -97,6 +97,12 @@ export function missingGrants(failure: AuthFailure): MissingGrant[] {
   }
 }
 
+/**
+ * Marks a field whose value is a secret shown once (a new key, a license key, a first password): what keeps a
+ * response (an idempotent replay) strips it wherever the caller's aliases put it.
+ */
+export const SECRET = { secret: true } as const;
+
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.addScalarType('JSONObject', JSONObjectResolver);
 builder.queryType({});

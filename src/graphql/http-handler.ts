@@ -1,8 +1,9 @@
-import { type OperationDefinitionNode, parse } from 'graphql';
+import { type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, parse } from 'graphql';
 import type { Context as HonoContext } from 'hono';
 import { DomainError, InvalidInput } from '../domain/errors.js';
 import type { Attempt, IdempotencyRule } from '../http/idempotency.js';
 import type { AppEnv } from '../http/request-context.js';
+import { secretPaths, withoutPaths } from './secret-fields.js';
 import { toGraphQLError } from './yoga.js';
 
 interface Yoga {
@@ -15,17 +16,18 @@ interface Params {
   operationName?: unknown;
 }
 
-/** True when the request is one mutation: the only GraphQL request a retry could repeat harmfully. */
-function isSingleMutation(params: Params): boolean {
-  if (typeof params.query !== 'string') return false;
-  let operations: OperationDefinitionNode[];
+/** The request's operation when it is one mutation: the only GraphQL request a retry could repeat harmfully. */
+function singleMutation(params: Params): { document: DocumentNode; operation: OperationDefinitionNode } | null {
+  if (typeof params.query !== 'string') return null;
+  let document: DocumentNode;
   try {
-    operations = parse(params.query).definitions.filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+    document = parse(params.query);
   } catch {
-    return false;
+    return null;
   }
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
   const chosen = typeof params.operationName === 'string' ? operations.filter((o) => o.name?.value === params.operationName) : operations;
-  return chosen.length === 1 && chosen[0].operation === 'mutation';
+  return chosen.length === 1 && chosen[0].operation === 'mutation' ? { document, operation: chosen[0] } : null;
 }
 
 function errorAnswer(c: HonoContext, err: DomainError): Response {
@@ -37,8 +39,10 @@ function errorAnswer(c: HonoContext, err: DomainError): Response {
  * /graphql over HTTP: the body is read as strict UTF-8 (as REST reads it), a single mutation honours
  * Idempotency-Key like a REST POST, and yoga does the rest.
  */
-export function graphqlHttpHandler(yoga: Yoga, idempotency: IdempotencyRule) {
+export function graphqlHttpHandler(yoga: Yoga, schema: GraphQLSchema, idempotency: IdempotencyRule, notAllowed: (c: HonoContext) => Response) {
   return async (c: HonoContext<AppEnv>): Promise<Response> => {
+    // Hono hands HEAD to the GET handler; yoga has no HEAD answer, so it is the method table's 405.
+    if (c.req.method === 'HEAD') return notAllowed(c);
     const ctx = c.get('ctx');
     if (c.req.method !== 'POST') return yoga.fetch(c.req.raw, { gqlContext: ctx });
     let text: string;
@@ -57,9 +61,12 @@ export function graphqlHttpHandler(yoga: Yoga, idempotency: IdempotencyRule) {
       } catch {
         // Not JSON: yoga words that refusal.
       }
-      if (params && typeof params === 'object' && isSingleMutation(params)) {
+      const mutation = params && typeof params === 'object' ? singleMutation(params) : null;
+      if (params && mutation) {
+        const secrets = secretPaths(schema, mutation.document, mutation.operation);
+        const strip = (answer: unknown) => ({ ...(answer as object), data: withoutPaths((answer as { data?: unknown }).data, secrets) });
         try {
-          attempt = await idempotency.begin(key, ctx, 'POST /graphql', { query: params.query, variables: params.variables ?? null, operationName: params.operationName ?? null });
+          attempt = await idempotency.begin(key, ctx, 'POST /graphql', { query: params.query, variables: params.variables ?? null, operationName: params.operationName ?? null }, strip);
         } catch (err) {
           if (err instanceof DomainError) return errorAnswer(c, err);
           throw err;

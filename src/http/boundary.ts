@@ -20,6 +20,11 @@ const CORS_HEADERS = 'Content-Type, Authorization, X-API-Key, X-Admin-API-Key, I
 const CORS_EXPOSE = 'X-Request-Id, Retry-After, Idempotency-Replayed, WWW-Authenticate';
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 
+/** application/json or application/<anything>+json, with parameters: the one test of "a JSON body". */
+export function isJsonContentType(type: string | undefined): boolean {
+  return type !== undefined && JSON_TYPE.test(type);
+}
+
 function hostnameOf(host: string): string {
   const h = host.trim().toLowerCase();
   if (h.startsWith('[')) return h.slice(1, h.indexOf(']'));
@@ -42,6 +47,11 @@ export function boundaryOf(config: Config): Boundary {
 
 function requestHost(c: HonoContext): string {
   return c.req.header('host') ?? new URL(c.req.url).host;
+}
+
+/** The host name the request was sent to, without port (already checked to be one of ours). */
+export function requestHostname(c: HonoContext): string {
+  return hostnameOf(requestHost(c));
 }
 
 /** 421 before any work for a Host that is not one of ours. */
@@ -90,12 +100,23 @@ export function cors(boundary: Boundary): MiddlewareHandler {
   };
 }
 
-/** The service's own origins for this request: PUBLIC_URL's, the (checked) Host's, and CORS_ORIGINS. */
-function isOwnOrigin(c: HonoContext, origin: string, boundary: Boundary, config: Config): boolean {
-  if (boundary.corsOrigins.has(origin)) return true;
+/** The service's own origin for this request: PUBLIC_URL's, or the (checked) Host's. */
+function isSameOrigin(c: HonoContext, origin: string, config: Config): boolean {
   if (config.publicUrl && origin === config.publicUrl) return true;
   const scheme = isSecure(c, config) ? 'https' : 'http';
   return origin.toLowerCase() === `${scheme}://${requestHost(c).toLowerCase()}`;
+}
+
+/**
+ * True when the browser says the request comes from another site or origin: a foreign Origin, or
+ * Sec-Fetch-Site cross-site or same-site (a sibling subdomain). Such a request is never the keyless operator,
+ * whatever its method, and even from an origin CORS lets in: that one may log in, not act for the network.
+ */
+export function fromAnotherSite(c: HonoContext, config: Config): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site === 'cross-site' || site === 'same-site') return true;
+  const origin = c.req.header('origin');
+  return origin !== undefined && !isSameOrigin(c, origin, config);
 }
 
 function hasBody(c: HonoContext): boolean {
@@ -112,7 +133,7 @@ export function ambientCredentialGuard(boundary: Boundary, config: Config): Midd
   return async (c, next) => {
     if (!UNSAFE_METHODS.has(c.req.method) || hasHeaderCredential((name) => c.req.header(name))) return next();
     const origin = c.req.header('origin');
-    if (origin !== undefined && !isOwnOrigin(c, origin, boundary, config)) {
+    if (origin !== undefined && !boundary.corsOrigins.has(origin) && !isSameOrigin(c, origin, config)) {
       return errorResponse(
         c,
         new Forbidden(
@@ -121,7 +142,7 @@ export function ambientCredentialGuard(boundary: Boundary, config: Config): Midd
       );
     }
     const type = c.req.header('content-type');
-    if (type !== undefined ? !JSON_TYPE.test(type) : hasBody(c)) {
+    if (type !== undefined ? !isJsonContentType(type) : hasBody(c)) {
       return errorResponse(
         c,
         new Forbidden('a change without a header credential must send its body as JSON (Content-Type: application/json); form and text bodies are refused'),

@@ -1,4 +1,5 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { deriveKey } from '../auth/tokens.js';
 import type { Context } from '../context.js';
 import { InvalidInput } from '../domain/errors.js';
 import { canonicalJson } from '../services/audit.js';
@@ -8,8 +9,11 @@ import type { IdempotencyService } from '../services/idempotency.js';
 // request's fingerprint is, and what of the first answer may be kept and replayed.
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
-/** Fields that reveal a secret once, in either face's spelling: a replay answers the same resource without them. */
-const SECRET_FIELDS = new Set(['key', 'license_key', 'licenseKey', 'initial_password', 'initialPassword', 'token', 'password']);
+/**
+ * Fields of REST answers that reveal a secret once: a replay answers the same resource without them. REST keys
+ * are the route table's own; GraphQL answers, whose keys the caller chooses, are stripped by the schema instead.
+ */
+const REST_SECRET_FIELDS = new Set(['key', 'license_key', 'initial_password', 'token', 'password']);
 
 export type Attempt =
   | { kind: 'none' }
@@ -36,13 +40,13 @@ function scopeOf(ctx: Context): string | null {
   }
 }
 
-function withoutSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutSecrets);
+export function withoutRestSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutRestSecrets);
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>)
-        .filter(([k]) => !SECRET_FIELDS.has(k))
-        .map(([k, v]) => [k, withoutSecrets(v)]),
+        .filter(([k]) => !REST_SECRET_FIELDS.has(k))
+        .map(([k, v]) => [k, withoutRestSecrets(v)]),
     );
   }
   return value;
@@ -56,14 +60,15 @@ export class IdempotencyRule {
     private readonly store: IdempotencyService,
     encryptionKey: Buffer,
   ) {
-    this.fingerprintKey = Buffer.from(hkdfSync('sha256', encryptionKey, '', 'axonflow/idempotency-fingerprint/v1', 32));
+    this.fingerprintKey = deriveKey(encryptionKey, 'idempotency-fingerprint');
   }
 
   fingerprint(route: string, request: unknown): string {
     return createHmac('sha256', this.fingerprintKey).update(`${route}\n${canonicalJson(request)}`).digest('hex');
   }
 
-  async begin(header: string | undefined, ctx: Context, route: string, request: unknown): Promise<Attempt> {
+  /** `strip` removes from an answer every secret it revealed; only what it leaves is kept. */
+  async begin(header: string | undefined, ctx: Context, route: string, request: unknown, strip: (answer: unknown) => unknown): Promise<Attempt> {
     if (header === undefined) return { kind: 'none' };
     if (!KEY.test(header)) throw new InvalidInput('must be 1 to 255 visible ASCII characters', 'Idempotency-Key');
     const scope = scopeOf(ctx);
@@ -75,7 +80,7 @@ export class IdempotencyRule {
       // Only a success is kept, and never one that set a cookie: a replay could not give the cookie back.
       finish: (status, body) =>
         status < 300 && ctx.cookies.length === 0
-          ? claim.complete(status, JSON.stringify(withoutSecrets(JSON.parse(JSON.stringify(body ?? null)))))
+          ? claim.complete(status, JSON.stringify(strip(JSON.parse(JSON.stringify(body ?? null)))))
           : claim.release(),
       abandon: claim.release,
     };

@@ -15,16 +15,17 @@ export class MethodTable {
   private readonly entries: { pattern: RegExp; methods: Set<string> }[] = [];
   private readonly byPath = new Map<string, Set<string>>();
 
-  add(method: string, path: string): void {
+  /** `head: false` for a handler that cannot answer HEAD as its GET (yoga). */
+  add(method: string, path: string, opts: { head?: boolean } = {}): void {
     let methods = this.byPath.get(path);
     if (!methods) {
       methods = new Set();
       this.byPath.set(path, methods);
       const source = path.split('/').map((s) => (s.startsWith(':') ? '[^/]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
-      this.entries.push({ pattern: new RegExp(`^${source}/?$`), methods });
+      this.entries.push({ pattern: new RegExp(`^${source}$`), methods });
     }
     methods.add(method);
-    if (method === 'GET') methods.add('HEAD');
+    if (method === 'GET' && opts.head !== false) methods.add('HEAD');
   }
 
   /** The methods a path takes, or null when no route has that path. */

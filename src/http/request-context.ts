@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import { type Context, createContext } from '../context.js';
 import { DomainError } from '../domain/errors.js';
 import type { Services } from '../services/index.js';
+import { fromAnotherSite, requestHostname } from './boundary.js';
 import { clientIp, isSecure, remoteAddress } from './client.js';
 import { errorResponse } from './error-response.js';
 
@@ -45,7 +46,7 @@ export function requestContext(deps: ContextDeps): MiddlewareHandler<AppEnv> {
     const cookies = sessionCookiesOf(c.req.header('cookie'));
     let auth;
     try {
-      auth = await resolveAuth(deps.services.credentials, config, (name) => c.req.header(name), cookies, request);
+      auth = await resolveAuth(deps.services.credentials, config, (name) => c.req.header(name), cookies, request, !fromAnotherSite(c, config));
     } catch (err) {
       // Too many refused credentials from this address: answered before anything else happens.
       if (err instanceof DomainError) return errorResponse(c, err);
@@ -55,17 +56,35 @@ export function requestContext(deps: ContextDeps): MiddlewareHandler<AppEnv> {
     c.set('ctx', ctx);
     await next();
     await Promise.all(ctx.pending);
-    const write = (value: string, maxAge: number) =>
+    const write = (value: string, maxAge: number, scope: { domain?: string; path?: string } = {}) =>
       setCookie(c, SESSION_COOKIE, value, {
         httpOnly: true,
         sameSite: 'Lax',
-        path: '/',
+        path: scope.path ?? '/',
+        ...(scope.domain ? { domain: scope.domain } : {}),
         secure,
         maxAge,
         ...(maxAge === 0 ? { expires: new Date(0) } : {}),
       });
     for (const change of ctx.cookies) write(change.value, change.maxAgeSeconds);
     // A refused or ended session should not linger in the browser.
-    if (cookies.length > 0 && auth.presented === 'portal_session' && auth.rejection && ctx.cookies.length === 0) write('', 0);
+    if (cookies.length > 0 && auth.presented === 'portal_session' && auth.rejection && ctx.cookies.length === 0) {
+      write('', 0);
+      // A second copy was set by a sibling site (a parent Domain) or for a deeper Path: clear every copy this
+      // response can reach, or the next login would meet the same pair again.
+      if (cookies.length > 1) for (const scope of cookieScopes(requestHostname(c), c.req.path)) write('', 0, scope);
+    }
   };
+}
+
+/** The Domain and Path attributes another copy of the cookie may have been set with, for this host and path. */
+function cookieScopes(hostname: string, path: string): { domain?: string; path?: string }[] {
+  const scopes: { domain?: string; path?: string }[] = [];
+  const labels = hostname.split('.');
+  if (!/^[\d.]+$/.test(hostname) && !hostname.includes(':')) {
+    for (let i = 0; i < labels.length - 1; i++) scopes.push({ domain: labels.slice(i).join('.') });
+  }
+  const segments = path.split('/').filter(Boolean);
+  for (let i = 1; i <= segments.length; i++) scopes.push({ path: `/${segments.slice(0, i).join('/')}` });
+  return scopes;
 }

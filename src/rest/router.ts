@@ -13,8 +13,9 @@ import type { Logger } from 'pino';
 import type { Context } from '../context.js';
 import { DomainError, InvalidInput } from '../domain/errors.js';
 import { type DeclaredScopes, authorizeScopes } from '../graphql/builder.js';
+import { isJsonContentType } from '../http/boundary.js';
 import { errorResponse, internalErrorBody } from '../http/error-response.js';
-import type { IdempotencyRule } from '../http/idempotency.js';
+import { type IdempotencyRule, withoutRestSecrets } from '../http/idempotency.js';
 import type { MethodTable } from '../http/methods.js';
 import { camelKeys } from './case.js';
 import { checkVariables } from './variables.js';
@@ -89,7 +90,7 @@ async function readJsonBody(c: HonoContext): Promise<Record<string, unknown>> {
   const raw = new Uint8Array(await c.req.arrayBuffer());
   if (raw.length === 0) return {};
   const type = c.req.header('content-type') ?? '';
-  if (!/^application\/([a-z0-9.+-]*\+)?json\b/i.test(type)) {
+  if (!isJsonContentType(type)) {
     throw new InvalidInput('the body must be JSON, sent with Content-Type: application/json');
   }
   let text: string;
@@ -153,7 +154,7 @@ export function mountRoutes(app: Hono<any>, routes: Route[], deps: RouterDeps): 
         // Retried POSTs: the first answer is replayed instead of doing the work twice.
         const attempt =
           r.method === 'POST'
-            ? await idempotency.begin(c.req.header('idempotency-key'), ctx, `${r.method} ${c.req.path}`, req.body)
+            ? await idempotency.begin(c.req.header('idempotency-key'), ctx, `${r.method} ${c.req.path}`, req.body, withoutRestSecrets)
             : ({ kind: 'none' } as const);
         if (attempt.kind === 'replay') {
           c.header('Idempotency-Replayed', 'true');

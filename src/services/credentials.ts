@@ -1,5 +1,6 @@
 import type { AdminPrincipal, ApiKeyPrincipal, SessionPrincipal } from '../auth/principal.js';
-import { secretsEqual, sha256Hex } from '../auth/tokens.js';
+import { createHmac } from 'node:crypto';
+import { secretsEqual } from '../auth/tokens.js';
 import type { CredentialVerifiers, Origin } from '../auth/resolve.js';
 import type { Actor } from './actor.js';
 import type { ApiKeyService } from './api-keys.js';
@@ -34,6 +35,8 @@ export class CredentialGuard implements CredentialVerifiers {
     private readonly sessions: SessionService,
     private readonly apiKeys: ApiKeyService,
     private readonly adminApiKey: string | null,
+    /** Keys the operator id: the audit trail names the admin key without giving a way to test guesses of it. */
+    private readonly operatorIdKey: Buffer,
   ) {}
 
   session(token: string): Promise<SessionPrincipal | { rejected: string }> {
@@ -49,7 +52,7 @@ export class CredentialGuard implements CredentialVerifiers {
     // Compared in constant time; with no key configured, any key sent is wrong.
     if (this.adminApiKey && secretsEqual(secret, this.adminApiKey)) {
       await this.limiter.assertOpen(ADMIN_BY_ADDRESS, subject);
-      return { kind: 'admin', keyId: `op_${sha256Hex(this.adminApiKey).slice(0, 8)}` };
+      return { kind: 'admin', keyId: `op_${createHmac('sha256', this.operatorIdKey).update(this.adminApiKey).digest('hex').slice(0, 8)}` };
     }
     await this.limiter.take(ADMIN_BY_ADDRESS, subject, anonymousAt(where));
     await this.audit.record(anonymousAt(where), { action: 'auth.admin_key_rejected', orgId: null, outcome: 'failure' });

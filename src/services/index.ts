@@ -1,3 +1,4 @@
+import { deriveKey } from '../auth/tokens.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -30,14 +31,14 @@ export interface Services {
 export function createServices(database: Database, config: Config, clock: Clock): Services {
   const { db } = database;
   const audit = new AuditService(db, clock);
-  const rateLimiter = new RateLimiter(db, clock, audit);
+  const rateLimiter = new RateLimiter(db, clock, audit, deriveKey(config.encryptionKey, 'throttle-subjects'));
   const organizations = new OrganizationService(db, clock, audit);
   const deps: ServiceDeps = { db, config, clock, audit, organizations };
   const sessions = new SessionService(db, config, clock, audit, rateLimiter);
   const apiKeys = new ApiKeyService(deps);
   return {
     audit,
-    credentials: new CredentialGuard(rateLimiter, audit, sessions, apiKeys, config.adminApiKey),
+    credentials: new CredentialGuard(rateLimiter, audit, sessions, apiKeys, config.adminApiKey, deriveKey(config.encryptionKey, 'operator-id')),
     idempotency: new IdempotencyService(db, clock),
     organizations,
     apiKeys,

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { Clock } from '../clock.js';
 import type { DB } from '../db/database.js';
@@ -21,6 +22,29 @@ export interface Reservation {
 }
 
 /**
+ * The per-account ceiling of a credential path: it slows, never locks. Attempts on one account from every
+ * address are counted in a window. Past `ceiling`, an address that already failed on the account gets one
+ * attempt per slot, the slots 1 s, 2 s, 4 s ... apart (at most `maxSpacingSeconds`); an address that has not
+ * failed on it still goes straight through, so its owner logs in from elsewhere while a guesser is slowed.
+ * Past `everyoneCeiling` (a guesser spread over many addresses) every address is paced.
+ */
+export interface AccountBackoff {
+  name: string;
+  windowSeconds: number;
+  ceiling: number;
+  everyoneCeiling: number;
+  maxSpacingSeconds: number;
+  what: string;
+}
+
+export interface AccountAttempt {
+  /** The attempt succeeded: it gives its count back. */
+  succeeded(): Promise<void>;
+  /** The attempt failed: this address is now one that failed on the account. */
+  failed(): Promise<void>;
+}
+
+/**
  * The key a client address is counted under. An IPv6 client usually holds a whole /64, so it is counted as
  * one: otherwise it could walk its own prefix and never meet a limit.
  */
@@ -36,12 +60,15 @@ export function addressSubject(ip: string | null): string {
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
+/** 2^20 buckets: rows stay bounded whatever names are sent, and two real accounts rarely share one. */
+const ACCOUNT_BUCKET_HEX = 5;
+
 /**
  * Fixed-window counters in the database, so every instance behind a load balancer shares them. Subjects are
- * client addresses and existing accounts, never a string a caller chose, so rows grow with addresses only.
- * An attempt is counted before the work it guards (the increment is atomic, so parallel attempts cannot slip
- * past) and refunded when it turns out not to count (a successful login). The first refusal of a window is
- * audited, once per window and subject, however many follow.
+ * client addresses and account buckets, never a string a caller chose, so rows are bounded by the addresses
+ * and the buckets. An attempt is counted before the work it guards (the increment is atomic, so parallel
+ * attempts cannot slip past) and refunded when it turns out not to count (a successful login). The first
+ * refusal of a window is audited, once per window and subject, however many follow.
  */
 export class RateLimiter {
   private lastPrune = 0;
@@ -49,7 +76,17 @@ export class RateLimiter {
     private readonly db: DB,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    /** Keys the account buckets: nobody outside can aim two names at one bucket. */
+    private readonly subjectKey: Buffer,
   ) {}
+
+  /**
+   * The bucket an account name falls in, whether or not the account exists: an unknown name is throttled
+   * exactly like a real one, so the throttle tells nobody which accounts exist.
+   */
+  accountSubject(name: string): string {
+    return createHmac('sha256', this.subjectKey).update(name).digest('hex').slice(0, ACCOUNT_BUCKET_HEX);
+  }
 
   private window(windowSeconds: number): { nowSec: number; windowStart: number } {
     const nowSec = Math.floor(this.clock.now().getTime() / 1000);
@@ -63,23 +100,10 @@ export class RateLimiter {
     const count = await bumpCounter(this.db, key, windowStart, 1);
     await this.maybePrune(nowSec);
     if (count > throttle.limit) {
-      if (count === throttle.limit + 1) {
-        await this.audit.record(actor, {
-          action: 'auth.throttled',
-          orgId: actor.orgId,
-          outcome: 'denied',
-          details: { throttle: throttle.name, limit: throttle.limit, window_seconds: throttle.windowSeconds },
-        });
-      }
+      if (count === throttle.limit + 1) await this.auditThrottled(actor, throttle.name, { limit: throttle.limit, window_seconds: throttle.windowSeconds });
       throw new RateLimited(throttle.what, windowStart + throttle.windowSeconds - nowSec);
     }
     return { key, windowStart };
-  }
-
-  /** Counts without refusing: for failures that feed another decision (an account's backoff). */
-  async count(throttle: Throttle, subject: string): Promise<number> {
-    const { windowStart } = this.window(throttle.windowSeconds);
-    return bumpCounter(this.db, `${throttle.name}:${subject}`, windowStart, 1);
   }
 
   /** Throws RateLimited when the subject has used up this window's attempts: a read, no write. */
@@ -90,29 +114,41 @@ export class RateLimiter {
     }
   }
 
-  /** Past the backoff's ceiling, claims the subject's next slot or throws RateLimited until it is free. */
-  async paced(backoff: Backoff, subject: string, actor: Actor): Promise<void> {
-    const { nowSec, windowStart } = this.window(backoff.failures.windowSeconds);
-    const failures = await readCounter(this.db, `${backoff.failures.name}:${subject}`, windowStart);
-    if (failures < backoff.ceiling) return;
-    const spacing = Math.min(2 ** (failures - backoff.ceiling), backoff.maxSpacingSeconds);
-    const key = `${backoff.failures.name}-slot:${subject}`;
-    const slot = await claimSlot(this.db, key, windowStart, nowSec, nowSec + spacing);
-    if (slot.claimed) return;
-    // Audited once per window and account, however many attempts are turned away.
-    if ((await bumpCounter(this.db, `${key}-refused`, windowStart, 1)) === 1) {
-      await this.audit.record(actor, {
-        action: 'auth.throttled',
-        orgId: actor.orgId,
-        outcome: 'denied',
-        details: { throttle: key.split(':')[0], ceiling: backoff.ceiling, window_seconds: backoff.failures.windowSeconds },
-      });
-    }
-    throw new RateLimited(`${backoff.failures.what}; attempts on it are spaced out`, slot.freeAt - nowSec);
-  }
-
   async refund(r: Reservation): Promise<void> {
     await bumpCounter(this.db, r.key, r.windowStart, -1);
+  }
+
+  /**
+   * One attempt on an account, counted atomically before the work (so parallel attempts meet the ceiling)
+   * and given back when it succeeds. Throws RateLimited when it must wait for a slot; the caller then reports
+   * nothing, since nothing was attempted.
+   */
+  async accountAttempt(policy: AccountBackoff, account: string, address: string, actor: Actor): Promise<AccountAttempt> {
+    const { nowSec, windowStart } = this.window(policy.windowSeconds);
+    const attemptsKey = `${policy.name}:${account}`;
+    const failedHereKey = `${policy.name}-at:${account}:${address}`;
+    const attempts = await bumpCounter(this.db, attemptsKey, windowStart, 1);
+    const failedHere = await readCounter(this.db, failedHereKey, windowStart);
+    if ((attempts > policy.ceiling && failedHere > 0) || attempts > policy.everyoneCeiling) {
+      const spacing = Math.min(2 ** Math.max(0, attempts - policy.ceiling - 1), policy.maxSpacingSeconds);
+      const slotKey = `${policy.name}-slot:${account}`;
+      const slot = await claimSlot(this.db, slotKey, windowStart, nowSec, nowSec + spacing);
+      if (!slot.claimed) {
+        await bumpCounter(this.db, attemptsKey, windowStart, -1);
+        if ((await bumpCounter(this.db, `${slotKey}-refused`, windowStart, 1)) === 1) {
+          await this.auditThrottled(actor, policy.name, { ceiling: policy.ceiling, window_seconds: policy.windowSeconds });
+        }
+        throw new RateLimited(policy.what, slot.freeAt - nowSec);
+      }
+    }
+    return {
+      succeeded: async () => void (await bumpCounter(this.db, attemptsKey, windowStart, -1)),
+      failed: async () => void (await bumpCounter(this.db, failedHereKey, windowStart, 1)),
+    };
+  }
+
+  private auditThrottled(actor: Actor, throttle: string, details: Record<string, unknown>): Promise<void> {
+    return this.audit.record(actor, { action: 'auth.throttled', orgId: actor.orgId, outcome: 'denied', details: { throttle, ...details } });
   }
 
   private async maybePrune(nowSec: number): Promise<void> {
@@ -121,16 +157,4 @@ export class RateLimiter {
     // Longest window in use is 15 minutes; an hour leaves room for any added later.
     await pruneCounters(this.db, nowSec - 3600);
   }
-}
-
-/**
- * Exponential spacing for one account once its failures from anywhere pass a ceiling: each attempt then
- * needs a free slot, and takes the next one 1, 2, 4 ... seconds (up to a cap) later. A distributed guesser is
- * slowed to a trickle; the account's owner waits the cap at most, and is never locked out.
- */
-export interface Backoff {
-  failures: Throttle;
-  /** Failures in a window before spacing starts. */
-  ceiling: number;
-  maxSpacingSeconds: number;
 }

@@ -18,7 +18,7 @@ import { findLoginAccount, findPasswordHash, setPasswordHash, updateUserFields }
 import type { Actor } from './actor.js';
 import type { AuditService } from './audit.js';
 import { Forbidden, InvalidInput, Unauthenticated } from '../domain/errors.js';
-import { type Backoff, type RateLimiter, type Throttle, addressSubject } from './rate-limits.js';
+import { type AccountBackoff, type RateLimiter, type Throttle, addressSubject } from './rate-limits.js';
 
 /** The documented limit: 5 attempts a minute per client address, whatever account they name. */
 export const LOGIN_BY_ADDRESS: Throttle = {
@@ -28,13 +28,17 @@ export const LOGIN_BY_ADDRESS: Throttle = {
   what: 'too many login attempts from this address',
 };
 /**
- * Failures against one account from every address in 15 minutes: past 10, attempts on it are spaced out
- * (1 s, 2 s, 4 s ... up to 30 s apart). A distributed guesser is slowed to a trickle; the owner waits 30 s at most.
+ * One account (org and email, as typed) from every address in 15 minutes: past 10 attempts, addresses that
+ * failed on it are paced (1 s, 2 s, 4 s ... up to 30 s apart); past 50, every address is. Its owner logs in
+ * from an address that has not failed; a guesser spread over many addresses is slowed to a trickle.
  */
-export const LOGIN_BACKOFF: Backoff = {
-  failures: { name: 'login-account', limit: Number.MAX_SAFE_INTEGER, windowSeconds: 900, what: 'too many failed logins to this account' },
+export const LOGIN_BACKOFF: AccountBackoff = {
+  name: 'login-account',
+  windowSeconds: 900,
   ceiling: 10,
+  everyoneCeiling: 50,
   maxSpacingSeconds: 30,
+  what: 'too many recent login attempts for this organization and email; attempts are spaced out',
 };
 /** A stolen session must not become a way to guess the password behind it. */
 const PASSWORD_CHANGE_BY_ACCOUNT: Throttle = {
@@ -78,16 +82,24 @@ export class SessionService {
     if (input.password.length > 1024 || orgId.length > 128 || (email?.length ?? 0) > 254) {
       throw new Unauthenticated(GENERIC_LOGIN_FAILURE);
     }
-    const reservation = await this.limiter.take(LOGIN_BY_ADDRESS, addressSubject(actor.ip), actor);
+    const address = addressSubject(actor.ip);
+    const reservation = await this.limiter.take(LOGIN_BY_ADDRESS, address, actor);
+    // The account is named as typed, known or not, so a throttled answer says nothing about existence.
+    const accountName = `${orgId.toLowerCase()}\n${email?.toLowerCase() ?? ''}`;
+    let attempt;
+    try {
+      attempt = await this.limiter.accountAttempt(LOGIN_BACKOFF, this.limiter.accountSubject(accountName), address, actor);
+    } catch (err) {
+      await this.limiter.refund(reservation); // waiting for a slot is not an attempt of this address
+      throw err;
+    }
     // Every path verifies one argon2 hash (a dummy one when the account is unknown): same work, same time.
     const org = await findOrganization(this.db, orgId);
     const account = org ? await findLoginAccount(this.db, org.orgId, email) : null;
-    // The account's own limit is keyed by its id, so only accounts that exist ever get a row.
-    if (account) await this.limiter.paced(LOGIN_BACKOFF, account.user.id, actor);
     const passwordOk = await verifyPassword(account?.passwordHash ?? null, input.password);
     const usable = account !== null && account.user.status === 'active' && passwordOk;
     if (!usable || !org || !account) {
-      if (account) await this.limiter.count(LOGIN_BACKOFF.failures, account.user.id);
+      await attempt.failed();
       await this.audit.record(actor, {
         action: 'auth.login_failed',
         orgId: org?.orgId ?? null,
@@ -111,6 +123,7 @@ export class SessionService {
       throw new Forbidden(`organization ${org.orgId} is ${org.status.toLowerCase()}; contact your administrator`);
     }
     await this.limiter.refund(reservation);
+    await attempt.succeeded();
 
     const token = randomToken();
     const now = this.clock.now();

@@ -146,26 +146,57 @@ describe('portal login', () => {
     assert.equal(owner.body.org_id, 'owned');
   });
 
-  it("spaces out an account's attempts once failures from many addresses pass the ceiling, without locking it", async () => {
-    await h.createOrg('spread');
-    const attempt = (ip: string, password = 'wrong-pass-1') => h.call('POST', '/api/v1/auth/login', { body: { org_id: 'spread', password }, ip });
-    for (let i = 0; i < 10; i++) assert.equal((await attempt(`198.19.0.${i + 1}`)).status, 401);
-    // Past the ceiling each attempt takes the next slot: 1 s, then 2 s, then 4 s ...
-    assert.equal((await attempt('198.19.1.1')).status, 401, 'the first slot is free');
-    const paced = await attempt('198.19.1.2');
-    assert.equal(paced.status, 429);
-    assert.match(paced.body.error.message, /spaced out/);
-    assert.equal(Number(paced.headers.get('retry-after')), 1);
+  // One account's attempts from several addresses, each under the per-address limit: A 4, B 3, C 3 failures.
+  async function pastTheCeiling(orgId: string, password: string) {
+    const attempt = (ip: string, pw = 'wrong-pass-1') => h.call('POST', '/api/v1/auth/login', { body: { org_id: orgId, password: pw }, ip });
+    const seen: (number | string)[] = [];
+    for (const [ip, n] of [['198.19.0.1', 4], ['198.19.0.2', 3], ['198.19.0.3', 3]] as const) {
+      for (let i = 0; i < n; i++) seen.push((await attempt(ip)).status);
+    }
+    // Past the ceiling an address that failed takes the next slot: 1 s, then 2 s ...
+    seen.push((await attempt('198.19.0.3')).status);
+    const paced = await attempt('198.19.0.3');
+    seen.push(paced.status, paced.headers.get('retry-after')!, paced.body.error?.message);
     h.clock.advance(1000);
-    assert.equal((await attempt('198.19.1.3')).status, 401);
-    assert.equal(Number((await attempt('198.19.1.4')).headers.get('retry-after')), 2, 'the spacing doubles');
-    // The owner waits seconds, never the window: the right password gets in at the next free slot.
-    h.clock.advance(2000);
-    assert.equal((await attempt('198.19.2.1', 'spread-password-1')).status, 200);
-    // Rows grow per address and per existing account only, never per org id a guesser makes up.
-    for (let i = 0; i < 3; i++) await h.call('POST', '/api/v1/auth/login', { body: { org_id: `made-up-${i}`, password: 'x-password-1' }, ip: '198.19.3.3' });
+    seen.push((await attempt('198.19.0.2')).status);
+    const doubled = await attempt('198.19.0.2');
+    seen.push(doubled.status, doubled.headers.get('retry-after')!);
+    // While a guessing address waits, an address that never failed on the account goes straight through.
+    seen.push((await attempt('198.19.9.9', password)).status);
+    return seen;
+  }
+
+  it("paces an account's failing addresses past the ceiling, and lets its owner in from elsewhere meanwhile", async () => {
+    await h.createOrg('spread');
+    const seen = await pastTheCeiling('spread', 'spread-password-1');
+    const spaced = 'too many recent login attempts for this organization and email; attempts are spaced out; retry in 1 second';
+    assert.deepEqual(seen, [...Array(10).fill(401), 401, 429, '1', spaced, 401, 429, '2', 200]);
     const keys = (await h.runtime.database.db.selectFrom('rate_limits').select('key').execute()).map((r) => r.key);
-    assert.ok(keys.every((k) => !k.includes('made-up')), keys.join(' '));
+    assert.ok(keys.every((k) => !k.includes('spread')), 'accounts are counted under keyed buckets, not their names');
+  });
+
+  it('throttles an org that does not exist exactly like one that does: the throttle reveals nothing', async () => {
+    await h.createOrg('real');
+    h.clock.advance(900_000); // a fresh window for the account counters
+    const real = await pastTheCeiling('real', 'wrong-again-1');
+    h.clock.advance(900_000);
+    const ghost = await pastTheCeiling('ghost-org', 'wrong-again-1');
+    assert.deepEqual(ghost, real);
+    assert.ok(real.includes(429), 'both were paced');
+  });
+
+  it('holds the account ceiling under parallel attempts from many addresses', async () => {
+    await h.createOrg('swarm');
+    h.clock.advance(900_000);
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        h.call('POST', '/api/v1/auth/login', { body: { org_id: 'swarm', password: 'wrong-pass-1' }, ip: `198.20.${Math.floor(i / 250)}.${(i % 250) + 1}` }),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    // 50 from addresses that never failed, then one per slot: the slots are 30 s apart by now.
+    assert.equal(statuses.filter((x) => x === 401).length, 51, statuses.join(','));
+    assert.equal(statuses.filter((x) => x === 429).length, 9);
   });
 
   it('does not count successful logins against the limit', async () => {

@@ -8,7 +8,7 @@ describe('portal sessions', () => {
   let h: Harness;
   before(async () => {
     // idle 30 min, absolute 24 h (the harness defaults)
-    h = await Harness.start();
+    h = await Harness.start({ allowedHosts: ['localhost', 'portal.acme.example.com'] });
     await h.createOrg('acme');
   });
   after(() => h.close());
@@ -31,6 +31,15 @@ describe('portal sessions', () => {
     assert.equal(r.status, 401);
     assert.match(r.body.error.message, /two axonflow_session cookies were sent/);
     assert.equal(r.sessionCookie, '', 'the cookie is cleared so the next request carries one');
+    // The other copy may have come from a parent domain or a deeper path: every copy this answer can reach is cleared.
+    const cleared = r.headers.getSetCookie().filter((c) => c.startsWith('axonflow_session=;'));
+    const scopes = cleared.map((c) => /Domain=([^;]+)/.exec(c)?.[1] ?? /Path=([^;]+)/.exec(c)?.[1]);
+    assert.deepEqual(scopes, ['/', '/api', '/api/v1', '/api/v1/auth', '/api/v1/auth/session']);
+    const named = await h.call('GET', '/api/v1/auth/session', {
+      headers: { host: 'portal.acme.example.com', cookie: `axonflow_session=${tossed}; axonflow_session=${mine}` },
+    });
+    const domains = named.headers.getSetCookie().map((c) => /Domain=([^;]+)/.exec(c)?.[1]).filter(Boolean);
+    assert.deepEqual(domains, ['portal.acme.example.com', 'acme.example.com', 'example.com']);
     assert.equal((await session(mine)).status, 200, 'each session is untouched on its own');
   });
 

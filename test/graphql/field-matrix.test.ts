@@ -19,7 +19,8 @@ import { ADMIN_KEY, type CallOptions, Harness } from '../helpers/harness.js';
 
 // Every root field and every protected object field of the schema, against every kind of credential. The
 // expected answer is computed from the field's own declared authScopes, so a field added later is covered
-// without anyone writing a test for it, and a field whose scopes are wrong for its family fails here.
+// without anyone writing a test for it; whether those scopes are the right ones is checked against FAMILY,
+// a table kept by hand, independent of the code under test.
 
 type Model = 'portal_session' | 'admin_api_key' | 'api_key' | 'scim_token';
 interface Credential {
@@ -45,6 +46,46 @@ const PUBLIC = new Set([
   'Mutation.requestPasswordReset',
   'Mutation.resetPassword',
 ]);
+
+const PORTAL: Model[] = ['portal_session'];
+const ADMIN: Model[] = ['admin_api_key'];
+const RUNTIME: Model[] = ['api_key'];
+/** Which door each protected field is behind, decided here and not read from the code. */
+const FAMILY: Record<string, Model[]> = {
+  'Query.adminLicense': ADMIN,
+  'Query.adminOrganization': ADMIN,
+  'Query.auditEvents': ADMIN,
+  'Query.organizations': ADMIN,
+  'Query.verifyAuditChain': ADMIN,
+  'Query.apiKey': PORTAL,
+  'Query.organization': PORTAL,
+  'Query.session': PORTAL,
+  'Query.viewer': ['portal_session', 'admin_api_key', 'api_key'],
+  'Mutation.addUser': PORTAL,
+  'Mutation.changePassword': PORTAL,
+  'Mutation.createApiKey': PORTAL,
+  'Mutation.disableUser': PORTAL,
+  'Mutation.enableUser': PORTAL,
+  'Mutation.logout': PORTAL,
+  'Mutation.removeUser': PORTAL,
+  'Mutation.revokeApiKey': PORTAL,
+  'Mutation.setUserRole': PORTAL,
+  'Mutation.ingestUsage': RUNTIME,
+  'Mutation.reportHeartbeat': RUNTIME,
+  'Mutation.issueLicense': ADMIN,
+  'Mutation.setOrganizationPassword': ADMIN,
+  'Mutation.updateOrganization': ADMIN,
+  'Mutation.upsertOrganization': ADMIN,
+  'Organization.apiKeys': PORTAL,
+  'Organization.auditEvents': PORTAL,
+  'Organization.license': PORTAL,
+  'Organization.nodeUsage': PORTAL,
+  'Organization.nodes': PORTAL,
+  'Organization.usage': PORTAL,
+  'Organization.users': PORTAL,
+  'Organization.contactEmail': ['portal_session', 'admin_api_key'],
+  'Organization.contactPhone': ['portal_session', 'admin_api_key'],
+};
 
 function grants(map: ScopeMap, p: Credential['principal']): boolean {
   return Object.entries(map).every(([scope, param]) => {
@@ -196,6 +237,21 @@ describe('GraphQL field matrix: every field x every credential, from the declare
       const name = `${root}.${f.name}`;
       if (declared(f) === undefined) assert.ok(PUBLIC.has(name), `${name} has no authScopes and is not listed as public`);
       else assert.ok(!PUBLIC.has(name), `${name} is listed public but declares scopes`);
+    }
+  });
+
+  it('opens each protected field to the door FAMILY says, and changes nothing with a read permission', async () => {
+    const owner: Credential['principal'] = { model: 'portal_session', role: 'owner' };
+    const protectedFields = [
+      ...rootFields.filter(([r, f]) => !PUBLIC.has(`${r}.${f.name}`)).map(([r, f]) => [`${r}.${f.name}`, f] as const),
+      ...objectFields.map((f) => [`Organization.${f.name}`, f] as const),
+    ];
+    assert.deepEqual(protectedFields.map(([n]) => n).sort(), Object.keys(FAMILY).sort(), 'FAMILY lists every protected field');
+    for (const [name, f] of protectedFields) {
+      const map = await scopeMapOf(declared(f), operationFor(f).args, owner);
+      assert.deepEqual([...modelsOf(map)].sort(), [...FAMILY[name]].sort(), name);
+      const permission = JSON.stringify(map).match(/"permission":"([^"]+)"/)?.[1];
+      if (name.startsWith('Mutation.') && permission) assert.doesNotMatch(permission, /:read$/, `${name} changes things with ${permission}`);
     }
   });
 

@@ -128,6 +128,35 @@ describe('the keyless operator cannot be reached from a browser', () => {
     assert.equal(await licensesOf(h, 'acme'), before + 2);
   });
 
+  it('is never the operator for a request a browser says comes from another site, whatever the method', async () => {
+    const rows = async () => (await h.runtime.database.db.selectFrom('audit_events').select('id').where('action', '=', 'admin.organization_read').execute()).length;
+    const before = await rows();
+    const foreign: Record<string, string>[] = [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://evil.example' }];
+    for (const headers of foreign) {
+      const r = await h.call('GET', '/api/v1/admin/organizations/acme', { headers });
+      assert.equal(r.status, 401, JSON.stringify(headers));
+      assert.match(r.body.error.message, /needs the admin API key/);
+    }
+    assert.equal(await rows(), before, 'no audit row written for an <img> on another site');
+    const own = await h.call('GET', '/api/v1/admin/organizations/acme', { headers: { 'sec-fetch-site': 'same-origin' } });
+    assert.equal(own.status, 200);
+  });
+
+  it('lets an origin listed for CORS log in, but never act as the keyless operator', async () => {
+    const cors = await Harness.start({ deploymentMode: 'enterprise', adminApiKey: null, corsOrigins: ['https://portal.example.com'] });
+    try {
+      await cors.call('POST', '/api/v1/admin/organizations', { body: { org_id: 'acme', name: 'Acme', password: 'acme-password-1' } });
+      const headers = { origin: 'https://portal.example.com' };
+      const op = await cors.call('POST', '/api/v1/admin/organizations/acme/license', { body: {}, headers });
+      assert.equal(op.status, 401);
+      const login = await cors.call('POST', '/api/v1/auth/login', { body: { org_id: 'acme', password: 'acme-password-1' }, headers });
+      assert.equal(login.status, 200);
+      assert.equal(login.headers.get('access-control-allow-origin'), 'https://portal.example.com');
+    } finally {
+      await cors.close();
+    }
+  });
+
   it('once a key is configured, requires it in this mode too', async () => {
     const keyed = await Harness.start({ deploymentMode: 'enterprise' });
     try {

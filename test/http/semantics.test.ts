@@ -49,9 +49,14 @@ describe('honest HTTP on every face', () => {
     assert.equal(param.headers.get('allow'), 'DELETE, GET, HEAD');
     const gql = await h.call('DELETE', '/graphql');
     assert.equal(gql.status, 405);
-    assert.equal(gql.headers.get('allow'), 'GET, HEAD, POST');
+    assert.equal(gql.headers.get('allow'), 'GET, POST');
     const probe = await h.call('POST', '/livez');
     assert.equal(probe.status, 405);
+    const head = await h.call('HEAD', '/graphql');
+    assert.equal(head.status, 405);
+    assert.equal(head.headers.get('allow'), 'GET, POST');
+    assertHouseHeaders(head, 'HEAD /graphql');
+    assert.equal((await h.call('POST', '/graphql/', { body: {} })).status, 404, 'another path, not a wrong method');
     const unknown = await h.call('GET', '/api/v1/keyz');
     assert.equal(unknown.status, 404);
     assert.equal(unknown.headers.get('allow'), null);
@@ -78,6 +83,8 @@ describe('honest HTTP on every face', () => {
     assert.equal(basic.status, 401);
     assert.match(basic.body.error.message, /an Authorization header with the Basic scheme was presented, which is no credential of this service/);
     assert.doesNotMatch(basic.body.error.message, /runtime API key was presented/);
+    const malformed = await h.call('GET', '/api/v1/keys', { headers: { authorization: 'Bearer  axon_x extra' } });
+    assert.match(malformed.body.error.message, /a malformed Authorization header/);
     const foreign = await h.call('GET', '/api/v1/keys', { headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.x' } });
     assert.match(foreign.body.error.message, /a bearer token that is neither an API key \(axon_\.\.\.\) nor a SCIM token/);
     const { key } = await h.apiKey('acme', ['nodes:write'], cookie);

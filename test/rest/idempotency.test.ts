@@ -193,6 +193,23 @@ describe('Idempotency-Key on /graphql', () => {
     assert.equal(await keyRows(), before + 2);
   });
 
+  it('finds the secret whatever alias or fragment the caller puts it under', async () => {
+    const aliased = 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { apiKey { id } secret: key ...More } } fragment More on ApiKeyCreated { again: key }';
+    const first = await send('g-4', { input: { name: 'aliased', scopes: ['usage:write'] } }, aliased);
+    assert.match(first.body.data.createApiKey.secret, /^axon_/);
+    assert.equal(first.body.data.createApiKey.again, first.body.data.createApiKey.secret);
+    const stored = await h.runtime.database.db.selectFrom('idempotency_keys').select('body').where('key', '=', 'g-4').executeTakeFirstOrThrow();
+    assert.ok(!String(stored.body).includes(first.body.data.createApiKey.secret), 'no secret at rest');
+    const replay = await send('g-4', { input: { name: 'aliased', scopes: ['usage:write'] } }, aliased);
+    assert.deepEqual(replay.body.data.createApiKey, { apiKey: first.body.data.createApiKey.apiKey });
+  });
+
+  it('keeps non-secret fields that share a secret\'s name', async () => {
+    const r = await send('g-5', { input: { name: 'named key', scopes: ['usage:write'] } }, 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key: apiKey { name } } }');
+    const replay = await send('g-5', { input: { name: 'named key', scopes: ['usage:write'] } }, 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key: apiKey { name } } }');
+    assert.deepEqual(replay.body.data, r.body.data, 'an alias called "key" is not a secret');
+  });
+
   it('leaves queries and multi-operation documents alone', async () => {
     const q = await send('g-3', {}, '{ organization { orgId } }');
     const q2 = await send('g-3', {}, '{ organization { name } }');

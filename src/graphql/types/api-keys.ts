@@ -1,6 +1,6 @@
 import type { ApiKey } from '../../db/api-keys.js';
 import { GRANTABLE_SCOPES } from '../../auth/scopes.js';
-import { builder } from '../builder.js';
+import { SECRET, builder } from '../builder.js';
 import { offsetConnection } from '../pagination.js';
 import { OrganizationRef } from './organization.js';
 
@@ -55,7 +55,7 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
 const ApiKeyCreated = builder.objectRef<{ apiKey: ApiKey; key: string }>('ApiKeyCreated').implement({
   fields: (t) => ({
     apiKey: t.field({ type: ApiKeyRef, resolve: (r) => r.apiKey }),
-    key: t.exposeString('key', { description: 'The secret: shown in this answer only.' }),
+    key: t.exposeString('key', { description: 'The secret: shown in this answer only.', extensions: SECRET }),
   }),
 });
 

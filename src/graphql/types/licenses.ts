@@ -1,5 +1,5 @@
 import type { IssuedLicense, LicenseView } from '../../services/licenses.js';
-import { builder } from '../builder.js';
+import { SECRET, builder } from '../builder.js';
 import { TierEnum } from './enums.js';
 import { OrganizationRef } from './organization.js';
 
@@ -81,7 +81,7 @@ const IssueLicenseInput = builder.inputType('IssueLicenseInput', {
 const IssuedLicenseRef = builder.objectRef<IssuedLicense>('IssuedLicense').implement({
   description: 'A license just issued: the only answer that carries the whole key.',
   fields: (t) => ({
-    licenseKey: t.exposeString('licenseKey'),
+    licenseKey: t.exposeString('licenseKey', { extensions: SECRET }),
     licenseId: t.exposeString('licenseId'),
     orgId: t.exposeString('orgId'),
     tier: t.field({ type: TierEnum, resolve: (l) => l.tier }),

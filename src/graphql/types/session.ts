@@ -1,5 +1,4 @@
 import type { SessionPrincipal } from '../../auth/principal.js';
-import { SESSION_COOKIE } from '../../auth/credentials.js';
 import { NotImplemented } from '../../domain/errors.js';
 import { builder } from '../builder.js';
 import { RoleEnum } from './enums.js';
@@ -47,7 +46,7 @@ builder.mutationField('login', (t) =>
     resolve: async (_root, { input }, ctx) => {
       const current = ctx.principal.kind === 'session' ? ctx.principal.sessionId : null;
       const { token, principal } = await ctx.services.sessions.login(ctx.actor, input, current);
-      ctx.cookies.push({ name: SESSION_COOKIE, value: token, maxAgeSeconds: ctx.config.sessionAbsoluteSeconds });
+      ctx.cookies.push({ value: token, maxAgeSeconds: ctx.config.sessionAbsoluteSeconds });
       return principal;
     },
   }),
@@ -58,7 +57,7 @@ builder.mutationField('logout', (t) =>
     authScopes: { session: true },
     resolve: async (_root, _args, ctx) => {
       await ctx.services.sessions.logout(ctx.actor, ctx.session());
-      ctx.cookies.push({ name: SESSION_COOKIE, value: '', maxAgeSeconds: 0 });
+      ctx.cookies.push({ value: '', maxAgeSeconds: 0 });
       return true;
     },
   }),
@@ -74,7 +73,7 @@ builder.mutationField('changePassword', (t) =>
     },
     resolve: async (_root, args, ctx) => {
       const { token } = await ctx.services.sessions.changePassword(ctx.actor, ctx.session(), args.currentPassword, args.newPassword);
-      ctx.cookies.push({ name: SESSION_COOKIE, value: token, maxAgeSeconds: ctx.config.sessionAbsoluteSeconds });
+      ctx.cookies.push({ value: token, maxAgeSeconds: ctx.config.sessionAbsoluteSeconds });
       return true;
     },
   }),

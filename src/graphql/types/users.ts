@@ -1,5 +1,5 @@
 import type { User } from '../../db/users.js';
-import { builder } from '../builder.js';
+import { SECRET, builder } from '../builder.js';
 import { offsetConnection } from '../pagination.js';
 import type { Context } from '../../context.js';
 import { RoleEnum } from './enums.js';
@@ -38,7 +38,7 @@ const AddUserInput = builder.inputType('AddUserInput', {
 const AddedUser = builder.objectRef<{ user: User; initialPassword: string }>('AddedUser').implement({
   fields: (t) => ({
     user: t.field({ type: UserRef, resolve: (r) => r.user }),
-    initialPassword: t.exposeString('initialPassword', { description: 'Shown once; the user changes it at first login.' }),
+    initialPassword: t.exposeString('initialPassword', { description: 'Shown once; the user changes it at first login.', extensions: SECRET }),
   }),
 });
 
