@@ -1,4 +1,3 @@
-import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
@@ -34,7 +33,7 @@ function isRequestError(error: GraphQLError): boolean {
 const SUGGESTION = /\s*Did you mean [^?]*\?/;
 
 /** Domain errors keep their words and gain a code; everything unexpected becomes "Unexpected error.". */
-export function toGraphQLError(error: unknown, production = false): GraphQLError {
+export function toGraphQLError(error: unknown): GraphQLError {
   const original = error instanceof GraphQLError ? error.originalError : error;
   if (original instanceof DomainError) {
     const gql = error instanceof GraphQLError ? error : null;
@@ -59,13 +58,13 @@ export function toGraphQLError(error: unknown, production = false): GraphQLError
   }
   const gql = error as GraphQLError;
   // Rebuilt without originalError: yoga's request errors would otherwise carry the parser's words (and a
-  // piece of the body) to the caller. In production the schema's spelling hints go too.
+  // piece of the body) to the caller.
   const { originalError: _parserWords, ...kept } = gql.extensions ?? {};
   const extensions: Record<string, unknown> = { ...kept, code: kept.code ?? (isRequestError(gql) ? 'BAD_REQUEST' : 'GRAPHQL_VALIDATION_FAILED') };
   // A malformed request is a 400 whatever the Accept header (yoga would answer 200 for application/json).
   const http = kept.http as { status?: number; spec?: boolean } | undefined;
   if (http?.spec) extensions.http = { status: http.status };
-  return new GraphQLError(production ? withoutSuggestions(gql.message) : gql.message, {
+  return new GraphQLError(gql.message, {
     nodes: gql.nodes,
     source: gql.source,
     positions: gql.positions,
@@ -79,8 +78,8 @@ function withoutSuggestions(message: string): string {
 }
 
 /**
- * Validation errors reach the response without passing the mask: in production their spelling hints are
- * removed here, on the way out, whatever rule wrote them.
+ * In production the schema's spelling hints ("Did you mean ...?") leave no error: removed on the way out,
+ * whichever rule wrote them (validation errors never pass the mask, variable errors do), so one plugin does it.
  */
 function noSuggestions(): Plugin {
   return {
@@ -140,7 +139,7 @@ export function createGraphQLHandler(schema: GraphQLSchema, config: Config, logg
     }),
   });
   if (production) {
-    plugins.push(blockFieldSuggestionsPlugin() as Plugin, noSuggestions());
+    plugins.push(noSuggestions());
     plugins.push({
       onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule),
     });
@@ -157,7 +156,7 @@ export function createGraphQLHandler(schema: GraphQLSchema, config: Config, logg
     // CORS is the HTTP layer's, in one place for every face (http/boundary.ts).
     cors: false,
     logging: false,
-    maskedErrors: { maskError: (error) => toGraphQLError(error, production) },
+    maskedErrors: { maskError: (error) => toGraphQLError(error) },
     plugins,
   });
 }

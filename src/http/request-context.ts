@@ -52,7 +52,7 @@ export function requestContext(deps: ContextDeps): MiddlewareHandler<AppEnv> {
       if (err instanceof DomainError) return errorResponse(c, err);
       throw err;
     }
-    const ctx = createContext({ auth, services: deps.services, config, clock: deps.clock, request, log: logger.child({ req_id: request.id }) });
+    const ctx = createContext({ auth, services: deps.services, config, clock: deps.clock, request, log: logger });
     c.set('ctx', ctx);
     await next();
     await Promise.all(ctx.pending);

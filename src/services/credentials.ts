@@ -29,6 +29,9 @@ const API_KEY_BY_ADDRESS: Throttle = {
 const anonymousAt = (where: Origin): Actor => ({ type: 'anonymous', id: null, orgId: null, ...where });
 
 export class CredentialGuard implements CredentialVerifiers {
+  /** Which admin key acted, as the audit trail names it; computed once at start. */
+  private readonly operatorId: string | null;
+
   constructor(
     private readonly limiter: RateLimiter,
     private readonly audit: AuditService,
@@ -36,8 +39,10 @@ export class CredentialGuard implements CredentialVerifiers {
     private readonly apiKeys: ApiKeyService,
     private readonly adminApiKey: string | null,
     /** Keys the operator id: the audit trail names the admin key without giving a way to test guesses of it. */
-    private readonly operatorIdKey: Buffer,
-  ) {}
+    operatorIdKey: Buffer,
+  ) {
+    this.operatorId = adminApiKey ? `op_${createHmac('sha256', operatorIdKey).update(adminApiKey).digest('hex').slice(0, 8)}` : null;
+  }
 
   session(token: string): Promise<SessionPrincipal | { rejected: string }> {
     return this.sessions.resolve(token);
@@ -52,7 +57,7 @@ export class CredentialGuard implements CredentialVerifiers {
     // Compared in constant time; with no key configured, any key sent is wrong.
     if (this.adminApiKey && secretsEqual(secret, this.adminApiKey)) {
       await this.limiter.assertOpen(ADMIN_BY_ADDRESS, subject);
-      return { kind: 'admin', keyId: `op_${createHmac('sha256', this.operatorIdKey).update(this.adminApiKey).digest('hex').slice(0, 8)}` };
+      return { kind: 'admin', keyId: this.operatorId };
     }
     await this.limiter.take(ADMIN_BY_ADDRESS, subject, anonymousAt(where));
     await this.audit.record(anonymousAt(where), { action: 'auth.admin_key_rejected', orgId: null, outcome: 'failure' });
