@@ -11,7 +11,7 @@ import { generateSigningKeyPem } from '../src/licenses/license-format.js';
 import { createLogger } from '../src/logger.js';
 import { createRuntime } from '../src/server.js';
 
-const ADMIN_KEY = 'adm_bench_key_0123456789abcdef';
+export const ADMIN_KEY = 'adm_bench_key_0123456789abcdef';
 const HTTP_EVENTS = 20_000;
 const HTTP_BATCH = 500;
 const LOAD_EVENTS = 1_000_000;
@@ -43,7 +43,7 @@ async function baselineFetch(request: Request): Promise<Response> {
 }
 
 /** Through loadConfig, like a real start: a field added to Config later gets its default here too. */
-function benchConfig(dir: string): Config {
+export function benchConfig(dir: string): Config {
   return loadConfig({
     ENVIRONMENT: 'development',
     DATA_DIR: dir,
