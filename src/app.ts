@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -7,7 +6,8 @@ import type { Database } from './db/database.js';
 import { graphqlHttpHandler } from './graphql/http-handler.js';
 import { getSchema } from './graphql/schema.js';
 import { createGraphQLHandler } from './graphql/yoga.js';
-import { UNSAFE_METHODS, ambientCredentialGuard, boundaryOf, cors, hostCheck } from './http/boundary.js';
+import { bodySizeLimit } from './http/body.js';
+import { ambientCredentialGuard, boundaryOf, cors, hostCheck } from './http/boundary.js';
 import { internalErrorBody } from './http/error-response.js';
 import { IdempotencyRule } from './http/idempotency.js';
 import type { Lifecycle } from './http/lifecycle.js';
@@ -18,8 +18,6 @@ import { responseHeaders } from './http/response-headers.js';
 import { routes } from './rest/routes/index.js';
 import { mountRoutes } from './rest/router.js';
 import type { Services } from './services/index.js';
-
-export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface AppDeps {
   config: Config;
@@ -45,15 +43,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   mountProbes(app, deps.database, deps.lifecycle, { mode: config.deploymentMode, environment: config.environment }, methods);
   app.use('*', hostCheck(boundary));
 
-  const limit = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) => c.json({ error: { code: 'PAYLOAD_TOO_LARGE', message: `the body exceeds ${MAX_BODY_BYTES} bytes` } }, 413),
-  });
+  const limit = bodySizeLimit();
   for (const prefix of ['/api/*', '/graphql']) {
     app.use(prefix, cors(boundary));
     app.use(prefix, ambientCredentialGuard(boundary, config));
-    // Only where a body may come: the limit reads the raw request, which costs a full Request object.
-    app.use(prefix, (c, next) => (UNSAFE_METHODS.has(c.req.method) ? limit(c, next) : next()));
+    app.use(prefix, limit);
     app.use(prefix, requestContext(deps));
   }
 

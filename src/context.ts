@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Principal, RequestAuth, SessionPrincipal } from './auth/principal.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import type { Organization } from './db/organizations.js';
+import type { Organization } from './domain/organization.js';
 import type { User } from './db/users.js';
 import { Unauthenticated } from './domain/errors.js';
 import type { Actor, OperatorActor } from './services/actor.js';
@@ -41,7 +41,7 @@ export interface Context {
   services: Services;
   config: Config;
   clock: Clock;
-  request: RequestMeta;
+  requestMeta: RequestMeta;
   log: Logger;
   loaders: Loaders;
   /** Cookies the adapter writes onto the response (login, logout): the token never travels in a body. */
@@ -56,19 +56,19 @@ export interface Context {
   operator(): OperatorActor;
 }
 
-function actorOf(principal: Principal, request: RequestMeta): Actor {
-  const where = { ip: request.ip, userAgent: request.userAgent };
+function actorOf(principal: Principal, meta: RequestMeta): Actor {
+  const { ip, userAgent } = meta;
   switch (principal.kind) {
     case 'session':
-      return { type: 'user', id: principal.userId, orgId: principal.orgId, ...where };
+      return { type: 'user', id: principal.userId, orgId: principal.orgId, ip, userAgent };
     case 'admin':
-      return { type: 'operator', id: principal.keyId, orgId: null, ...where };
+      return { type: 'operator', id: principal.keyId, orgId: null, ip, userAgent };
     case 'api_key':
-      return { type: 'api_key', id: principal.keyId, orgId: principal.orgId, ...where };
+      return { type: 'api_key', id: principal.keyId, orgId: principal.orgId, ip, userAgent };
     case 'scim':
-      return { type: 'scim', id: principal.tokenId, orgId: principal.orgId, ...where };
+      return { type: 'scim', id: principal.tokenId, orgId: principal.orgId, ip, userAgent };
     case 'anonymous':
-      return { type: 'anonymous', id: null, orgId: null, ...where };
+      return { type: 'anonymous', id: null, orgId: null, ip, userAgent };
   }
 }
 
@@ -78,40 +78,65 @@ function byKey<K, V>(keys: readonly K[], rows: V[], key: (v: V) => K): (V | null
 }
 
 /** Per request, never shared: a loader's cache must not outlive the principal that filled it. */
-function createLoaders(services: Services, actor: Actor): Loaders {
-  let own: Promise<Organization | null> | null = null;
+function createLoaders(services: Services, principal: Principal, actor: Actor): Loaders {
+  // A session's organization came with it, in the statement that checked the session: no second read.
+  let own: Promise<Organization | null> | null = principal.kind === 'session' ? Promise.resolve(principal.organization) : null;
   return {
     ownOrganization: () => (own ??= actor.orgId ? services.organizations.own(actor) : Promise.resolve(null)),
     user: new DataLoader(async (ids) => byKey(ids, actor.orgId ? await services.users.findMany(actor, ids) : [], (u) => u.id)),
   };
 }
 
-export function createContext(deps: {
+export interface ContextDeps {
   auth: RequestAuth;
   services: Services;
   config: Config;
   clock: Clock;
-  request: RequestMeta;
+  requestMeta: RequestMeta;
   log: Logger;
-}): Context {
-  const { auth } = deps;
-  const principal = auth.principal;
-  const actor = actorOf(principal, deps.request);
-  return {
-    ...deps,
-    principal,
-    actor,
-    loaders: createLoaders(deps.services, actor),
-    cookies: [],
-    pending: [],
-    session() {
-      if (principal.kind !== 'session') throw new Unauthenticated('this needs a portal session', ['portal_session']);
-      return principal;
-    },
-    operator() {
-      if (principal.kind === 'admin') return { ...actor, type: 'operator', orgId: null };
-      if (auth.operatorWithoutKey) return { ...actor, type: 'operator', id: null, orgId: null };
-      throw new Unauthenticated('this needs the admin API key', ['admin_api_key']);
-    },
-  };
+}
+
+/**
+ * One per request, and the very object resolvers receive (GraphQL executes with it as its context value).
+ * A class with its properties set once: it is built on every request, so it costs no spreads or closures.
+ */
+class RequestContext implements Context {
+  readonly auth: RequestAuth;
+  readonly principal: Principal;
+  readonly actor: Actor;
+  readonly services: Services;
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly requestMeta: RequestMeta;
+  readonly log: Logger;
+  readonly loaders: Loaders;
+  readonly cookies: CookieChange[] = [];
+  readonly pending: Promise<unknown>[] = [];
+
+  constructor(deps: ContextDeps) {
+    this.auth = deps.auth;
+    this.principal = deps.auth.principal;
+    this.actor = actorOf(this.principal, deps.requestMeta);
+    this.services = deps.services;
+    this.config = deps.config;
+    this.clock = deps.clock;
+    this.requestMeta = deps.requestMeta;
+    this.log = deps.log;
+    this.loaders = createLoaders(deps.services, this.principal, this.actor);
+  }
+
+  session(): SessionPrincipal {
+    if (this.principal.kind !== 'session') throw new Unauthenticated('this needs a portal session', ['portal_session']);
+    return this.principal;
+  }
+
+  operator(): OperatorActor {
+    if (this.principal.kind === 'admin') return { ...this.actor, type: 'operator', orgId: null };
+    if (this.auth.operatorWithoutKey) return { ...this.actor, type: 'operator', id: null, orgId: null };
+    throw new Unauthenticated('this needs the admin API key', ['admin_api_key']);
+  }
+}
+
+export function createContext(deps: ContextDeps): Context {
+  return new RequestContext(deps);
 }

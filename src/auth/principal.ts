@@ -1,4 +1,5 @@
 import type { AuthModel } from '../domain/errors.js';
+import type { Organization } from '../domain/organization.js';
 import type { Role } from '../domain/vocabulary.js';
 import type { Permission } from './permissions.js';
 
@@ -21,6 +22,8 @@ export interface SessionPrincipal {
   role: Role;
   permissions: ReadonlySet<Permission>;
   expiresAt: string;
+  /** The organization as the statement that checked the session read it: this request's view of its tenant. */
+  organization: Organization;
 }
 
 export interface AdminPrincipal {

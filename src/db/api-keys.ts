@@ -1,4 +1,5 @@
 import type { Executor } from './database.js';
+import { prepared } from './prepared.js';
 import type { ApiKeysTable } from './tables/api-keys.js';
 
 export interface ApiKey {
@@ -53,27 +54,25 @@ export async function findApiKey(db: Executor, orgId: string, id: string): Promi
   return row ? toApiKey(row) : null;
 }
 
+const keysPage = prepared((db: Executor, orgId: string, limit: number, offset: number) =>
+  db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId).orderBy('created_at', 'desc').orderBy('id').limit(limit).offset(offset),
+);
+
 export async function listApiKeys(db: Executor, orgId: string, page: { offset: number; limit: number }): Promise<ApiKey[]> {
-  const rows = await db
-    .selectFrom('api_keys')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .orderBy('created_at', 'desc')
-    .orderBy('id')
-    .limit(page.limit)
-    .offset(page.offset)
-    .execute();
-  return rows.map(toApiKey);
+  return (await keysPage(db, orgId, page.limit, page.offset)).map(toApiKey);
 }
 
 /** The per-request lookup: the key by its public id, with its digest and its organization's status. */
-export async function findKeyForAuth(db: Executor, id: string) {
-  const row = await db
+const keyForAuth = prepared((db: Executor, id: string) =>
+  db
     .selectFrom('api_keys as k')
     .innerJoin('organizations as o', 'o.org_id', 'k.org_id')
     .select(['k.id', 'k.org_id', 'k.digest', 'k.scopes', 'k.expires_at', 'k.revoked_at', 'k.last_used_at', 'o.status as org_status'])
-    .where('k.id', '=', id)
-    .executeTakeFirst();
+    .where('k.id', '=', id),
+);
+
+export async function findKeyForAuth(db: Executor, id: string) {
+  const [row] = await keyForAuth(db, id);
   if (!row) return null;
   return {
     id: row.id,

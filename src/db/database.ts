@@ -44,6 +44,10 @@ export function createDatabase(config: DatabaseConfig, options: DatabaseOptions 
     native.pragma('synchronous = FULL');
     native.pragma('foreign_keys = ON');
     native.pragma('busy_timeout = 5000');
+    // The embedded database belongs to one process (several instances take PostgreSQL). Holding the file's
+    // lock for the connection's life spares every statement the fcntl and stat calls of shared locking,
+    // which cost as much as a point read; a second process on the same file waits, then fails to start.
+    native.pragma('locking_mode = EXCLUSIVE');
     const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(native) }), log });
     return {
       db,

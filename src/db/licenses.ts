@@ -1,4 +1,5 @@
 import type { Executor } from './database.js';
+import { prepared } from './prepared.js';
 
 /** A licenses row as the service sees it. Columns may have been altered in the database: nothing here is trusted. */
 export interface StoredLicense {
@@ -57,15 +58,12 @@ export async function nextLicenseSeq(db: Executor, orgId: string): Promise<numbe
 }
 
 /** The most recently issued license of the organization, or null. */
+const currentLicense = prepared((db: Executor, orgId: string) =>
+  db.selectFrom('licenses').selectAll().where('org_id', '=', orgId).orderBy('issued_at', 'desc').orderBy('seq', 'desc').limit(1),
+);
+
 export async function findCurrentLicense(db: Executor, orgId: string): Promise<StoredLicense | null> {
-  const r = await db
-    .selectFrom('licenses')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .orderBy('issued_at', 'desc')
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const [r] = await currentLicense(db, orgId);
   if (!r) return null;
   return {
     id: r.id,

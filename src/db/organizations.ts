@@ -1,21 +1,12 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.js';
+import { prepared } from './prepared.js';
 import type { OrganizationRow } from './tables.js';
 
+import type { Organization } from '../domain/organization.js';
 import type { OrgStatus, Tier } from '../domain/vocabulary.js';
 
-export interface Organization {
-  orgId: string;
-  name: string;
-  tier: Tier;
-  status: OrgStatus;
-  maxNodes: number;
-  contactEmail: string | null;
-  contactPhone: string | null;
-  expiresAt: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { Organization };
 
 export function toOrganization(r: OrganizationRow): Organization {
   return {
@@ -36,15 +27,18 @@ export function toOrganization(r: OrganizationRow): Organization {
  * Org ids are one tenant whatever their case ("ACME" is "acme"). The exact spelling wins where two rows
  * differ only in case, which only data from before the case-insensitive index can hold.
  */
-export async function findOrganization(db: Executor, orgId: string): Promise<Organization | null> {
-  const row = await db
+const organizationByCaseFreeId = prepared((db: Executor, lowered: string, exact: string) =>
+  db
     .selectFrom('organizations')
     .selectAll()
-    .where(sql<string>`lower(org_id)`, '=', orgId.toLowerCase())
-    .orderBy(sql`case when org_id = ${orgId} then 0 else 1 end`)
+    .where(sql<string>`lower(org_id)`, '=', lowered)
+    .orderBy(sql`case when org_id = ${exact} then 0 else 1 end`)
     .orderBy('org_id')
-    .limit(1)
-    .executeTakeFirst();
+    .limit(1),
+);
+
+export async function findOrganization(db: Executor, orgId: string): Promise<Organization | null> {
+  const [row] = await organizationByCaseFreeId(db, orgId.toLowerCase(), orgId);
   return row ? toOrganization(row) : null;
 }
 

@@ -1,5 +1,7 @@
 import type { Role } from '../domain/vocabulary.js';
 import type { Executor } from './database.js';
+import { type Organization, toOrganization } from './organizations.js';
+import { prepared } from './prepared.js';
 import type { UserKind } from './users.js';
 
 export interface SessionRecord {
@@ -10,7 +12,7 @@ export interface SessionRecord {
   lastSeenAt: string;
   expiresAt: string;
   user: { email: string; name: string; role: Role; kind: UserKind; status: string };
-  orgStatus: string;
+  organization: Organization;
 }
 
 export async function insertSession(
@@ -32,9 +34,8 @@ export async function insertSession(
     .execute();
 }
 
-/** One query per request: the session with what authorization needs of its user and org. */
-export async function findSession(db: Executor, id: string): Promise<SessionRecord | null> {
-  const row = await db
+const sessionWithTenant = prepared((db: Executor, id: string) =>
+  db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
     .innerJoin('organizations as o', 'o.org_id', 's.org_id')
@@ -50,10 +51,22 @@ export async function findSession(db: Executor, id: string): Promise<SessionReco
       'u.role',
       'u.kind',
       'u.status as user_status',
-      'o.status as org_status',
+      'o.name as o_name',
+      'o.tier as o_tier',
+      'o.status as o_status',
+      'o.max_nodes as o_max_nodes',
+      'o.contact_email as o_contact_email',
+      'o.contact_phone as o_contact_phone',
+      'o.expires_at as o_expires_at',
+      'o.created_at as o_created_at',
+      'o.updated_at as o_updated_at',
     ])
-    .where('s.id', '=', id)
-    .executeTakeFirst();
+    .where('s.id', '=', id),
+);
+
+/** One statement per request: the session with what authorization needs of its user, and its organization. */
+export async function findSession(db: Executor, id: string): Promise<SessionRecord | null> {
+  const [row] = await sessionWithTenant(db, id);
   if (!row) return null;
   return {
     id: row.id,
@@ -63,7 +76,18 @@ export async function findSession(db: Executor, id: string): Promise<SessionReco
     lastSeenAt: row.last_seen_at,
     expiresAt: row.expires_at,
     user: { email: row.email, name: row.name, role: row.role as Role, kind: row.kind as UserKind, status: row.user_status },
-    orgStatus: row.org_status,
+    organization: toOrganization({
+      org_id: row.org_id,
+      name: row.o_name,
+      tier: row.o_tier,
+      status: row.o_status,
+      max_nodes: row.o_max_nodes,
+      contact_email: row.o_contact_email,
+      contact_phone: row.o_contact_phone,
+      expires_at: row.o_expires_at,
+      created_at: row.o_created_at,
+      updated_at: row.o_updated_at,
+    }),
   };
 }
 

@@ -65,7 +65,7 @@ export const builder = new SchemaBuilder<{
               details: { field, status: error.status },
             })
             // The refusal stands either way; a lost audit row must at least be seen.
-            .catch((err: unknown) => ctx.log.error({ req_id: ctx.request.id, err: (err as Error).message, field }, 'audit write failed')),
+            .catch((err: unknown) => ctx.log.error({ req_id: ctx.requestMeta.id, err: (err as Error).message, field }, 'audit write failed')),
         );
       }
       return error;

@@ -1,14 +1,14 @@
-import { type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, parse } from 'graphql';
+import { type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode, parse } from 'graphql';
+import { processRegularResult } from 'graphql-yoga';
 import type { Context as HonoContext } from 'hono';
+import type { Context } from '../context.js';
 import { DomainError, InvalidInput } from '../domain/errors.js';
+import { bodyBytes } from '../http/body.js';
+import { isJsonContentType } from '../http/boundary.js';
 import type { Attempt, IdempotencyRule } from '../http/idempotency.js';
 import type { AppEnv } from '../http/request-context.js';
 import { secretPaths, withoutPaths } from './secret-fields.js';
-import { toGraphQLError } from './yoga.js';
-
-interface Yoga {
-  fetch(request: Request, serverContext: { gqlContext: AppEnv['Variables']['ctx'] }): Response | Promise<Response>;
-}
+import { type GraphQLHandler, toGraphQLError } from './yoga.js';
 
 interface Params {
   query?: unknown;
@@ -36,50 +36,90 @@ function errorAnswer(c: HonoContext, err: DomainError): Response {
 }
 
 /**
- * /graphql over HTTP: the body is read as strict UTF-8 (as REST reads it), a single mutation honours
- * Idempotency-Key like a REST POST, and yoga does the rest.
+ * The media type yoga would answer a JSON POST with, when the Accept header leaves no doubt; undefined
+ * sends the request through yoga's own negotiation.
  */
-export function graphqlHttpHandler(yoga: Yoga, schema: GraphQLSchema, idempotency: IdempotencyRule, notAllowed: (c: HonoContext) => Response) {
+function plainAnswerType(accept: string | undefined): string | undefined {
+  if (accept === undefined) return 'application/json';
+  if (accept.includes(',')) return undefined;
+  const type = accept.split(';')[0].trim().toLowerCase();
+  if (type === '' || type === '*/*' || type === 'application/json') return 'application/json';
+  return type === 'application/graphql-response+json' ? type : undefined;
+}
+
+/** What yoga's JSON result processor writes, kept as status, headers and text instead of a fetch Response. */
+class Rendered {
+  constructor(
+    readonly body: string,
+    readonly init: { status?: number; headers?: Record<string, string> },
+  ) {}
+}
+const RENDER = { Response: Rendered } as unknown as Parameters<typeof processRegularResult>[1];
+
+/**
+ * /graphql over HTTP. The body is read as strict UTF-8 (as REST reads it), and a single mutation honours
+ * Idempotency-Key like a REST POST. A JSON POST with a plain Accept header, nearly every call, is run
+ * through yoga's own operation pipeline (its parameter checks, parse and validation cache, armor limits,
+ * masking) and rendered by its JSON result processor, without the fetch Request, stream, AbortSignal and
+ * Response its HTTP layer would build; a JSON POST needs no CSRF header, as it cannot be sent without a
+ * preflight. GET, GraphiQL, other content types and malformed bodies go through yoga.fetch as they are.
+ * Either way the resolvers see this request's context object itself.
+ */
+export function graphqlHttpHandler(graphql: GraphQLHandler, schema: GraphQLSchema, idempotency: IdempotencyRule, notAllowed: (c: HonoContext) => Response) {
+  const { yoga, finish } = graphql;
+
+  const lean = async (c: HonoContext, ctx: Context, params: Params, mediaType: string): Promise<Response | null> => {
+    let result: ExecutionResult;
+    try {
+      result = (await yoga.getResultForParams({ params: params as { query: string }, request: c.req.raw }, ctx)) as ExecutionResult;
+    } catch {
+      // Refused by a parameter check before anything ran: yoga.fetch words that refusal.
+      return null;
+    }
+    const out = processRegularResult(finish(result), RENDER, mediaType) as unknown as Rendered;
+    return c.body(out.body, (out.init.status ?? 200) as 200, out.init.headers);
+  };
+
   return async (c: HonoContext<AppEnv>): Promise<Response> => {
     // Hono hands HEAD to the GET handler; yoga has no HEAD answer, so it is the method table's 405.
     if (c.req.method === 'HEAD') return notAllowed(c);
     const ctx = c.get('ctx');
-    if (c.req.method !== 'POST') return yoga.fetch(c.req.raw, { gqlContext: ctx });
+    if (c.req.method !== 'POST') return yoga.fetch(c.req.raw, ctx);
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(await c.req.arrayBuffer());
+      text = new TextDecoder('utf-8', { fatal: true }).decode(await bodyBytes(c));
     } catch {
       return errorAnswer(c, new InvalidInput('the body is not valid UTF-8'));
     }
-    const request = new Request(c.req.url, { method: 'POST', headers: c.req.raw.headers, body: text });
+    let params: Params | null = null;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) params = parsed as Params;
+    } catch {
+      // Not JSON: yoga words that refusal.
+    }
     let attempt: Attempt = { kind: 'none' };
     const key = c.req.header('idempotency-key');
-    if (key !== undefined) {
-      let params: Params | null = null;
+    const mutation = key !== undefined && params ? singleMutation(params) : null;
+    if (params && mutation) {
+      const secrets = secretPaths(schema, mutation.document, mutation.operation);
+      const strip = (answer: unknown) => ({ ...(answer as object), data: withoutPaths((answer as { data?: unknown }).data, secrets) });
       try {
-        params = JSON.parse(text) as Params;
-      } catch {
-        // Not JSON: yoga words that refusal.
-      }
-      const mutation = params && typeof params === 'object' ? singleMutation(params) : null;
-      if (params && mutation) {
-        const secrets = secretPaths(schema, mutation.document, mutation.operation);
-        const strip = (answer: unknown) => ({ ...(answer as object), data: withoutPaths((answer as { data?: unknown }).data, secrets) });
-        try {
-          attempt = await idempotency.begin(key, ctx, 'POST /graphql', { query: params.query, variables: params.variables ?? null, operationName: params.operationName ?? null }, strip);
-        } catch (err) {
-          if (err instanceof DomainError) return errorAnswer(c, err);
-          throw err;
-        }
+        attempt = await idempotency.begin(key, ctx, 'POST /graphql', { query: params.query, variables: params.variables ?? null, operationName: params.operationName ?? null }, strip);
+      } catch (err) {
+        if (err instanceof DomainError) return errorAnswer(c, err);
+        throw err;
       }
     }
     if (attempt.kind === 'replay') {
       c.header('Idempotency-Replayed', 'true');
       return c.json(attempt.body as object, attempt.status as 200);
     }
-    let response: Response;
+    let response: Response | null = null;
     try {
-      response = await yoga.fetch(request, { gqlContext: ctx });
+      const mediaType = params && isJsonContentType(c.req.header('content-type')) ? plainAnswerType(c.req.header('accept')) : undefined;
+      if (params && mediaType) response = await lean(c, ctx, params, mediaType);
+      response ??= await yoga.fetch(new Request(c.req.url, { method: 'POST', headers: c.req.raw.headers, body: text }), ctx);
     } catch (err) {
       if (attempt.kind === 'first') await attempt.abandon();
       throw err;

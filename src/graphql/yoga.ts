@@ -73,27 +73,21 @@ export function toGraphQLError(error: unknown): GraphQLError {
   });
 }
 
-function withoutSuggestions(message: string): string {
-  return message.replace(SUGGESTION, '');
-}
+type Result = { errors?: readonly GraphQLError[] };
 
 /**
  * In production the schema's spelling hints ("Did you mean ...?") leave no error: removed on the way out,
- * whichever rule wrote them (validation errors never pass the mask, variable errors do), so one plugin does it.
+ * whichever rule wrote them (validation errors never pass the mask, variable errors do), on either path.
  */
-function noSuggestions(): Plugin {
+function withoutSuggestions<R>(result: R): R {
+  const r = result as Result;
+  if (Array.isArray(result) || !r.errors?.some((e) => SUGGESTION.test(e.message))) return result;
   return {
-    onResultProcess({ result, setResult }) {
-      const r = result as { errors?: readonly GraphQLError[] };
-      if (Array.isArray(result) || !r.errors?.some((e) => SUGGESTION.test(e.message))) return;
-      setResult({
-        ...(result as object),
-        errors: r.errors.map(
-          (e) => new GraphQLError(withoutSuggestions(e.message), { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, extensions: e.extensions }),
-        ),
-      } as typeof result);
-    },
-  };
+    ...(result as object),
+    errors: r.errors.map(
+      (e) => new GraphQLError(e.message.replace(SUGGESTION, ''), { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, extensions: e.extensions }),
+    ),
+  } as R;
 }
 
 /**
@@ -129,25 +123,25 @@ export function createGraphQLHandler(schema: GraphQLSchema, config: Config, logg
     onExecute: ({ args }) => ({
       onExecuteDone: ({ result }) => {
         if (!('errors' in result) || !result.errors) return;
-        const ctx = args.contextValue as unknown as Partial<Context>;
+        const ctx = args.contextValue as Partial<Context>;
         for (const e of result.errors) {
           if (!isUnexpected(e)) continue;
           const original = e.originalError ?? e;
-          logger.error({ req_id: ctx.request?.id, path: e.path?.join('.'), err: original.message }, 'unexpected GraphQL error');
+          logger.error({ req_id: ctx.requestMeta?.id, path: e.path?.join('.'), err: original.message }, 'unexpected GraphQL error');
         }
       },
     }),
   });
+  const finish = production ? withoutSuggestions : <R>(result: R) => result;
+  plugins.push({ onResultProcess: ({ result, setResult }) => setResult(finish(result)) });
   if (production) {
-    plugins.push(noSuggestions());
     plugins.push({
       onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule),
     });
   }
-  return createYoga<{ gqlContext: Context }>({
+  const yoga = createYoga<Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    context: ({ gqlContext }) => gqlContext,
     // Served from the package, assets inlined: GraphiQL works without reaching any CDN.
     graphiql: !production,
     renderGraphiQL,
@@ -159,4 +153,7 @@ export function createGraphQLHandler(schema: GraphQLSchema, config: Config, logg
     maskedErrors: { maskError: (error) => toGraphQLError(error) },
     plugins,
   });
+  return { yoga, finish };
 }
+
+export type GraphQLHandler = ReturnType<typeof createGraphQLHandler>;

@@ -37,7 +37,7 @@ export function requestContext(deps: ContextDeps): MiddlewareHandler<AppEnv> {
       logger.warn('requests carry X-Forwarded-For but TRUST_PROXY_HOPS=0: clients are told apart by the socket address only; set TRUST_PROXY_HOPS to the number of proxies in front');
     }
     const secure = isSecure(c, config);
-    const request = {
+    const requestMeta = {
       id: c.get('requestId'),
       ip: clientIp(remoteAddress(c), forwardedFor, config.trustProxyHops),
       userAgent: c.req.header('user-agent') ?? null,
@@ -46,13 +46,13 @@ export function requestContext(deps: ContextDeps): MiddlewareHandler<AppEnv> {
     const cookies = sessionCookiesOf(c.req.header('cookie'));
     let auth;
     try {
-      auth = await resolveAuth(deps.services.credentials, config, (name) => c.req.header(name), cookies, request, !fromAnotherSite(c, config));
+      auth = await resolveAuth(deps.services.credentials, config, (name) => c.req.header(name), cookies, requestMeta, !fromAnotherSite(c, config));
     } catch (err) {
       // Too many refused credentials from this address: answered before anything else happens.
       if (err instanceof DomainError) return errorResponse(c, err);
       throw err;
     }
-    const ctx = createContext({ auth, services: deps.services, config, clock: deps.clock, request, log: logger });
+    const ctx = createContext({ auth, services: deps.services, config, clock: deps.clock, requestMeta, log: logger });
     c.set('ctx', ctx);
     await next();
     await Promise.all(ctx.pending);

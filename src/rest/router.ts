@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { Context } from '../context.js';
 import { DomainError, InvalidInput } from '../domain/errors.js';
 import { type DeclaredScopes, authorizeScopes } from '../graphql/builder.js';
+import { bodyBytes } from '../http/body.js';
 import { isJsonContentType } from '../http/boundary.js';
 import { errorResponse, internalErrorBody } from '../http/error-response.js';
 import { type IdempotencyRule, withoutRestSecrets } from '../http/idempotency.js';
@@ -87,7 +88,7 @@ function firstDomainError(result: ExecutionResult): DomainError | GraphQLError |
 const BODY_METHODS = new Set<Method>(['POST', 'PUT', 'PATCH']);
 
 async function readJsonBody(c: HonoContext): Promise<Record<string, unknown>> {
-  const raw = new Uint8Array(await c.req.arrayBuffer());
+  const raw = await bodyBytes(c);
   if (raw.length === 0) return {};
   const type = c.req.header('content-type') ?? '';
   if (!isJsonContentType(type)) {
@@ -127,7 +128,7 @@ export function mountRoutes(app: Hono<any>, routes: Route[], deps: RouterDeps): 
     const failure = firstDomainError(result);
     if (failure instanceof DomainError) throw failure;
     if (failure) {
-      logger.error({ req_id: ctx.request.id, err: failure.message, route: `${r.method} ${r.path}` }, 'route failed');
+      logger.error({ req_id: ctx.requestMeta.id, err: failure.message, route: `${r.method} ${r.path}` }, 'route failed');
       return { status: 500, body: internalErrorBody() };
     }
     return r.respond(result.data, req, ctx);

@@ -163,6 +163,7 @@ export class SessionService {
         role: user.role,
         permissions: permissionsOf(user.role),
         expiresAt,
+        organization: org,
       },
     };
   }
@@ -179,7 +180,7 @@ export class SessionService {
       await deleteSession(this.db, id);
       return { rejected: 'the session has expired; log in again' };
     }
-    if (s.user.status !== 'active' || s.orgStatus !== 'ACTIVE') {
+    if (s.user.status !== 'active' || s.organization.status !== 'ACTIVE') {
       await deleteSession(this.db, id);
       return { rejected: 'the account or organization is no longer active' };
     }
@@ -197,6 +198,7 @@ export class SessionService {
       role: s.user.role,
       permissions: permissionsOf(s.user.role),
       expiresAt: s.expiresAt,
+      organization: s.organization,
     };
   }
 
