@@ -2,12 +2,12 @@
 // autocannon, then the profile's self time grouped by where the code lives. Run after a build:
 // (the profiler itself slows the server; the shares are what count)
 //   node dist/scripts/bench-profile.js [seconds] [path index]   (PROFILE_TOP=20 lists the top functions)
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { setUpPaths } from './bench-paths.js';
+import { spawnServer } from './bench-server.js';
 
 interface ProfileNode {
   id: number;
@@ -58,24 +58,8 @@ function summarise(file: string): string {
 async function profilePath(index: number, seconds: number): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'axon-profile-'));
   const file = join(dataDir, 'profile.cpuprofile');
-  const proc = spawn(process.execPath, [join(import.meta.dirname, 'bench-profiled-server.js')], {
-    env: { PATH: process.env.PATH, DATA_DIR: dataDir, LOG_LEVEL: 'info', PROFILE_FILE: file },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const { proc, url } = await spawnServer(join(import.meta.dirname, 'bench-profiled-server.js'), { DATA_DIR: dataDir, LOG_LEVEL: 'info', PROFILE_FILE: file });
   try {
-    const url = await new Promise<string>((resolve) => {
-      let out = '';
-      const onData = (d: Buffer) => {
-        out += d;
-        const m = /"address":"(http:\/\/[^"]+)"/.exec(out);
-        if (m) {
-          proc.stdout!.off('data', onData);
-          proc.stdout!.resume();
-          resolve(m[1]);
-        }
-      };
-      proc.stdout!.on('data', onData);
-    });
     const adminKey = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')).ADMIN_API_KEY as string;
     const p = (await setUpPaths(fetch, url, adminKey))[index];
     // A second of warm-up, then the profiled run.

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import pg from 'pg';
 import { createLogger } from '../src/logger.js';
 import { createRuntime } from '../src/server.js';
 import { type BenchPath, setUpPaths } from './bench-paths.js';
+import { type Server, spawnServer, stop } from './bench-server.js';
 import { ADMIN_KEY, benchConfig, benchUsage } from './bench-usage.js';
 
 // Servers run in child processes so the load generator does not share their event loop. Every server of a
@@ -16,35 +16,6 @@ const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 20;
 const dist = join(import.meta.dirname, '..');
-
-interface Server {
-  proc: ChildProcess;
-  url: string;
-}
-
-async function spawnServer(script: string, env: Record<string, string>): Promise<Server> {
-  const proc = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d;
-      const m = /"address":"(http:\/\/[^"]+)"/.exec(out);
-      if (m) {
-        // From here on the server's log lines are drained unread: reading them would tax the load generator.
-        proc.stdout!.off('data', onData);
-        proc.stdout!.resume();
-        resolve({ proc, url: m[1] });
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.on('exit', (code) => reject(new Error(`${script} exited with ${code}:\n${out}`)));
-  });
-}
-
-async function stop(server: Server): Promise<void> {
-  server.proc.kill('SIGTERM');
-  await new Promise((r) => server.proc.once('exit', r));
-}
 
 function rssMb(server: Server): number {
   const status = readFileSync(`/proc/${server.proc.pid}/status`, 'utf8');

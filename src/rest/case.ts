@@ -26,8 +26,27 @@ export function camelKeys(value: unknown, depth = 0): unknown {
   return value;
 }
 
+// Every response converts the same few dozen field names: each is converted once (bounded, since a key
+// may also come from stored data).
+const snakeNames = new Map<string, string>();
+function snakeName(key: string): string {
+  let name = snakeNames.get(key);
+  if (name === undefined) {
+    name = toSnake(key);
+    if (snakeNames.size < 2000) snakeNames.set(key, name);
+  }
+  return name;
+}
+
 export function snakeKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(snakeKeys);
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [toSnake(k), snakeKeys(v)]));
-  return value;
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const name = snakeName(key);
+    // A stored "__proto__" key stays a key, as Object.fromEntries would keep it.
+    if (name === '__proto__') Object.defineProperty(out, name, { value: snakeKeys(value[key]), enumerable: true, writable: true, configurable: true });
+    else out[name] = snakeKeys(value[key]);
+  }
+  return out;
 }

@@ -91,9 +91,17 @@ const DAY_MS = 86_400_000;
 const DEFAULT_VALIDITY_DAYS = 365;
 const ISO_START = /^\d{4}-\d{2}-\d{2}T/;
 
+const VERDICTS_KEPT = 1000;
+
 export class LicenseService {
   private readonly signingKey: KeyObject;
   private readonly verifyKey: KeyObject;
+  /**
+   * Verdicts on license keys already checked. A verdict is a pure function of the key's text and this
+   * service's public key, so it can be kept; reading a license on every request would otherwise verify
+   * an Ed25519 signature every time. Bounded, oldest out first.
+   */
+  private readonly verdicts = new Map<string, VerifyResult>();
   private readonly publicDocument: { pem: string; jwk: JsonWebKey };
 
   constructor(private readonly deps: ServiceDeps) {
@@ -280,7 +288,12 @@ export class LicenseService {
 
   /** A genuine signature is not enough: the key must be this row's, for this organization. */
   private check(row: StoredLicense): VerifyResult {
-    const result = verifyLicense(row.licenseKey, this.verifyKey);
+    let result = this.verdicts.get(row.licenseKey);
+    if (!result) {
+      result = verifyLicense(row.licenseKey, this.verifyKey);
+      if (this.verdicts.size >= VERDICTS_KEPT) this.verdicts.delete(this.verdicts.keys().next().value!);
+      this.verdicts.set(row.licenseKey, result);
+    }
     if (!result.ok) return result;
     const p = result.payload;
     const fail = (reason: string): VerifyResult => ({ ok: false, reason });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -14,14 +14,16 @@ describe('the SQLite files at rest', () => {
   const dirs: string[] = [];
   after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  it('creates the database, its WAL and shared memory owner-only, in an owner-only folder', async () => {
+  it('creates the database and its WAL owner-only, in an owner-only folder, with no shared-memory file', async () => {
     const root = mkdtempSync(join(tmpdir(), 'axon-files-'));
     dirs.push(root);
     const path = join(root, 'data', 'axonflow.db');
     const database = createDatabase({ kind: 'sqlite', path });
     try {
       await migrateToLatest(database);
-      for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(mode(file).toString(8), '600', file);
+      for (const file of [path, `${path}-wal`]) assert.equal(mode(file).toString(8), '600', file);
+      // The process holds the file exclusively, so the WAL index lives in its memory, not in a file others could map.
+      assert.equal(existsSync(`${path}-shm`), false);
       assert.equal(mode(join(root, 'data')).toString(8), '700');
     } finally {
       await database.close();
