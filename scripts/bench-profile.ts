@@ -76,5 +76,5 @@ async function profilePath(index: number, seconds: number): Promise<string> {
 }
 
 const seconds = Number(process.argv[2] ?? 5);
-const only = process.argv[3] === undefined ? [0, 1, 2, 3] : [Number(process.argv[3])];
+const only = process.argv[3] === undefined ? [0, 1, 2, 3, 4] : [Number(process.argv[3])];
 for (const i of only) process.stdout.write(`${await profilePath(i, seconds)}\n`);

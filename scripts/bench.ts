@@ -129,9 +129,9 @@ async function throughput(log: (s: string) => void): Promise<void> {
     const raw = med('baseline');
     const stock = med('yoga');
     log(`request paths: autocannon, ${CONNECTIONS} connections, ${DURATION_S} s a run, medians of ${ROUNDS} interleaved rounds`);
-    log(`  ${'path'.padEnd(34)} ${'req/s'.padStart(7)}  ${'p50'.padStart(4)}  ${'p99'.padStart(4)}  x raw   x yoga  SQL  writes  errors`);
+    log(`  ${'path'.padEnd(50)} ${'req/s'.padStart(7)}  ${'p50'.padStart(4)}  ${'p99'.padStart(4)}  x raw   x yoga  SQL  writes  errors`);
     const line = (name: string, f: Figures, sql = '') =>
-      log(`  ${name.padEnd(34)} ${fmt(f.rps)}  ${fmt(f.p50, 4)}  ${fmt(f.p99, 4)}  ${(f.rps / raw.rps).toFixed(3)}  ${(f.rps / stock.rps).toFixed(2).padStart(6)}  ${sql}  ${f.errors}`);
+      log(`  ${name.padEnd(50)} ${fmt(f.rps)}  ${fmt(f.p50, 4)}  ${fmt(f.p99, 4)}  ${(f.rps / raw.rps).toFixed(3)}  ${(f.rps / stock.rps).toFixed(2).padStart(6)}  ${sql}  ${f.errors}`);
     line('raw node:http', raw);
     line('stock graphql-yoga { hello }', stock);
     const counts = await statementCounts();

@@ -81,9 +81,13 @@ function byKey<K, V>(keys: readonly K[], rows: V[], key: (v: V) => K): (V | null
 function createLoaders(services: Services, principal: Principal, actor: Actor): Loaders {
   // A session's organization came with it, in the statement that checked the session: no second read.
   let own: Promise<Organization | null> | null = principal.kind === 'session' ? Promise.resolve(principal.organization) : null;
+  let user: DataLoader<string, User | null> | null = null;
   return {
     ownOrganization: () => (own ??= actor.orgId ? services.organizations.own(actor) : Promise.resolve(null)),
-    user: new DataLoader(async (ids) => byKey(ids, actor.orgId ? await services.users.findMany(actor, ids) : [], (u) => u.id)),
+    // Made on first use: most requests never load a user.
+    get user() {
+      return (user ??= new DataLoader(async (ids) => byKey(ids, actor.orgId ? await services.users.findMany(actor, ids) : [], (u) => u.id)));
+    },
   };
 }
 

@@ -9,6 +9,7 @@ import { type Plugin, createYoga } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Context } from '../context.js';
+import { compiledExecution } from './compiled-execution.js';
 import { DomainError, Forbidden, InvalidInput, RateLimited, Unauthenticated } from '../domain/errors.js';
 
 export const GRAPHQL_LIMITS = { depth: 10, aliases: 15, tokens: 2000, directives: 10, cost: 5000 } as const;
@@ -117,6 +118,7 @@ export function createGraphQLHandler(schema: GraphQLSchema, config: Config, logg
     maxTokensPlugin({ n: GRAPHQL_LIMITS.tokens }) as Plugin,
     maxDirectivesPlugin({ n: GRAPHQL_LIMITS.directives }) as Plugin,
     costLimitPlugin({ maxCost: GRAPHQL_LIMITS.cost }) as Plugin,
+    compiledExecution(),
   ];
   // Unexpected errors are logged with the request id before masking hides them from the caller.
   plugins.push({
