@@ -1,4 +1,4 @@
-import type { DocumentNode, ExecutionArgs, ExecutionResult } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, type Source, getOperationAST, getVariableValues } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
@@ -32,8 +32,30 @@ export function compiledExecution(): Plugin {
   };
   return {
     onExecute({ args, setExecuteFn }) {
+      // Variables that do not coerce are refused by graphql-js, in its words, with their locations.
+      const operation = getOperationAST(args.document, args.operationName);
+      const definitions = operation?.variableDefinitions ?? [];
+      if (definitions.length > 0 && getVariableValues(args.schema, definitions, args.variableValues ?? {}).errors) return;
       const compiled = compiledFor(args);
-      if (compiled) setExecuteFn((a) => compiled.query(a.rootValue, a.contextValue, a.variableValues) as ExecutionResult | Promise<ExecutionResult>);
+      if (!compiled) return;
+      setExecuteFn(async (a) => located((await compiled.query(a.rootValue, a.contextValue, a.variableValues)) as ExecutionResult, a.document.loc?.source));
     },
   };
+}
+
+/**
+ * graphql-jit's errors hold their locations as line and column only, which every later rebuild of the
+ * error (masking, yoga's serializer) drops: they are given the source and positions graphql-js keeps.
+ */
+function located(result: ExecutionResult, source: Source | undefined): ExecutionResult {
+  if (!result.errors?.length || !source) return result;
+  // Lines end as graphql-js counts them: at \r\n, \n or \r.
+  const lineStarts = [0];
+  for (const m of source.body.matchAll(/\r\n|[\n\r]/g)) lineStarts.push(m.index + m[0].length);
+  const errors = result.errors.map((e) => {
+    if (e.nodes || e.positions || !e.locations?.length) return e;
+    const positions = e.locations.map((l) => lineStarts[l.line - 1] + l.column - 1);
+    return new GraphQLError(e.message, { source, positions, path: e.path, originalError: e.originalError, extensions: e.extensions });
+  });
+  return { ...result, errors };
 }

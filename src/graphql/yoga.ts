@@ -49,7 +49,8 @@ export function toGraphQLError(error: unknown): GraphQLError {
         extensions.details = original.details.map((d) => ({ index: d.index, eventId: d.id, field: d.field, message: `${d.field} ${d.problem}` }));
       }
     }
-    return new GraphQLError(original.message, { nodes: gql?.nodes, path: gql?.path, extensions });
+    // Source and positions as well as nodes: compiled execution's errors locate themselves by those.
+    return new GraphQLError(original.message, { nodes: gql?.nodes, source: gql?.source, positions: gql?.positions, path: gql?.path, extensions });
   }
   if (isUnexpected(error)) {
     return new GraphQLError('Unexpected error.', {
@@ -65,13 +66,7 @@ export function toGraphQLError(error: unknown): GraphQLError {
   // A malformed request is a 400 whatever the Accept header (yoga would answer 200 for application/json).
   const http = kept.http as { status?: number; spec?: boolean } | undefined;
   if (http?.spec) extensions.http = { status: http.status };
-  return new GraphQLError(gql.message, {
-    nodes: gql.nodes,
-    source: gql.source,
-    positions: gql.positions,
-    path: gql.path,
-    extensions,
-  });
+  return new GraphQLError(gql.message, { nodes: gql.nodes, source: gql.source, positions: gql.positions, path: gql.path, extensions });
 }
 
 type Result = { errors?: readonly GraphQLError[] };

@@ -216,6 +216,12 @@ describe('admin key rules per deployment mode', () => {
       const audit = await h.call('GET', '/api/v1/admin/audit?action=organization.created');
       assert.equal(audit.body.events[0].actor_type, 'operator');
       assert.equal(audit.body.events[0].actor_id, null);
+      // The same request over GraphQL is the same operator: one context object reaches the resolvers.
+      const viaGraphql = await h.graphql('mutation($input: OrganizationInput!) { upsertOrganization(input: $input) { created } }', { input: { orgId: 'netco2', name: 'Net 2' } });
+      assert.equal(viaGraphql.data.upsertOrganization.created, true);
+      const both = await h.call('GET', '/api/v1/admin/audit?action=organization.created');
+      const actors = both.body.events.map((e: { org_id: string; actor_type: string; actor_id: string | null }) => [e.org_id, e.actor_type, e.actor_id]);
+      assert.deepEqual(actors.sort(), [['netco', 'operator', null], ['netco2', 'operator', null]]);
       // Only admin fields make a keyless request the operator: a failed login stays anonymous.
       await h.call('POST', '/api/v1/auth/login', { body: { org_id: 'netco', password: 'wrong-password-9' } });
       const failed = await h.call('GET', '/api/v1/admin/audit?action=auth.login_failed');
