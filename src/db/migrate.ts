@@ -7,6 +7,7 @@ import * as m004 from './migrations/004_nodes.js';
 import * as m005 from './migrations/005_usage.js';
 import * as m006 from './migrations/006_idempotency.js';
 import * as m007 from './migrations/007_case_insensitive_org_ids.js';
+import * as m008 from './migrations/008_key_page_index.js';
 
 // Numbered, in code, never edited once landed: add a file and a line here.
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '005_usage': m005,
   '006_idempotency': m006,
   '007_case_insensitive_org_ids': m007,
+  '008_key_page_index': m008,
 };
 
 class InCodeProvider implements MigrationProvider {
