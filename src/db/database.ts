@@ -48,7 +48,14 @@ export function createDatabase(config: DatabaseConfig, options: DatabaseOptions 
     // lock for the connection's life spares every statement the fcntl and stat calls of shared locking,
     // which cost as much as a point read; a second process on the same file waits, then fails to start.
     native.pragma('locking_mode = EXCLUSIVE');
-    const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(native) }), log });
+    const cached = withStatementCache(native);
+    const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: cached }), log });
+    directReaders.set(db, (sqlText, parameters) => {
+      if (native.inTransaction) return undefined;
+      const rows = cached.prepare(sqlText).all(parameters);
+      options.onQuery?.(sqlText);
+      return rows;
+    });
     return {
       db,
       dialect: 'sqlite',
@@ -87,6 +94,19 @@ function ownerOnlyFiles(path: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) {
     if (existsSync(path + suffix)) chmodSync(path + suffix, 0o600);
   }
+}
+
+type DirectReader = (sql: string, parameters: readonly unknown[]) => unknown[] | undefined;
+const directReaders = new WeakMap<Executor, DirectReader>();
+
+/**
+ * On SQLite, a read can run on the connection itself, synchronously, when no transaction is open on it:
+ * it cannot interleave with anything, and it skips Kysely's connection queue and its promise chain. While
+ * a transaction is open (another request's, awaiting), undefined: the read must queue behind it through
+ * Kysely, or it would see that transaction's uncommitted rows. Never for a transaction's own executor.
+ */
+export function directReader(executor: Executor): DirectReader | undefined {
+  return directReaders.get(executor);
 }
 
 const STATEMENT_CACHE_SIZE = 500;

@@ -1,5 +1,5 @@
 import type { Compilable, CompiledQuery } from 'kysely';
-import type { Executor } from './database.js';
+import { type Executor, directReader } from './database.js';
 
 const SLOT = '\u0000slot:';
 
@@ -13,7 +13,8 @@ interface Compiled {
  * A hot read, built and compiled by Kysely once per database handle; each call only binds its arguments.
  * Kysely builds and compiles a query on every execution (half the cost of the session lookup); the hot
  * paths' statements never change shape, so that work is done once. The query is built with placeholder
- * arguments, and the compiled parameters that are placeholders are replaced at each call.
+ * arguments, and the compiled parameters that are placeholders are replaced at each call. On SQLite a
+ * read runs on the connection directly when it may (see directReader).
  */
 export function prepared<A extends unknown[], R>(build: (db: Executor, ...args: A) => Compilable<R>) {
   const cache = new WeakMap<Executor, Compiled>();
@@ -31,6 +32,8 @@ export function prepared<A extends unknown[], R>(build: (db: Executor, ...args: 
     if (!compiled) cache.set(db, (compiled = compile(db, args.length)));
     const { query, slots } = compiled;
     const parameters = slots.map((slot, i) => (slot < 0 ? query.parameters[i] : args[slot]));
+    const rows = directReader(db)?.(query.sql, parameters);
+    if (rows) return rows as R[];
     return (await db.executeQuery<R>({ ...query, parameters } as CompiledQuery<R>)).rows;
   };
 }
