@@ -111,6 +111,9 @@ async function throughput(log: (s: string) => void): Promise<void> {
   const pgUrl = process.env.DATABASE_URL;
   if (pgUrl && /^postgres(ql)?:\/\//.test(pgUrl)) services.push(await postgresService(pgUrl));
   const results = new Map<string, Figures[]>();
+  // RSS after every run: V8 grows its heap under load and gives it back at its next major collection, so
+  // one reading alone says more about when it was taken than about the service.
+  const rss = new Map<string, number[]>();
   const add = (key: string, f: Figures) => results.set(key, [...(results.get(key) ?? []), f]);
   const yogaBody = JSON.stringify({ query: '{ hello }' });
   try {
@@ -119,7 +122,10 @@ async function throughput(log: (s: string) => void): Promise<void> {
       add('baseline', await load(baseline.url));
       add('yoga', await load(`${yoga.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: yogaBody }));
       for (const s of services) {
-        for (const p of s.paths) add(`${s.label}/${p.name}`, await load(`${s.server.url}${p.path}`, p));
+        for (const p of s.paths) {
+          add(`${s.label}/${p.name}`, await load(`${s.server.url}${p.path}`, p));
+          rss.set(s.label, [...(rss.get(s.label) ?? []), rssMb(s.server)]);
+        }
       }
     }
     const med = (key: string) => {
@@ -140,7 +146,8 @@ async function throughput(log: (s: string) => void): Promise<void> {
         const c = counts.get(p.name)!;
         line(`${s.label}: ${p.name}`, med(`${s.label}/${p.name}`), `${String(c.statements).padStart(3)}  ${String(c.writes).padStart(6)}`);
       }
-      log(`  ${s.label}: RSS after the run ${rssMb(s.server).toFixed(0)} MB`);
+      const readings = rss.get(s.label)!;
+      log(`  ${s.label}: RSS after each run: median ${median(readings).toFixed(0)} MB, max ${Math.max(...readings).toFixed(0)} MB; after the last ${readings[readings.length - 1].toFixed(0)} MB`);
     }
   } finally {
     await stop(baseline);

@@ -133,6 +133,46 @@ describe('the real server over HTTP', () => {
     }
   });
 
+  it('reads bodies from the socket: declared, chunked, too large, or not JSON', async () => {
+    const dir = dataDir();
+    const s = await start(dir);
+    /** One request written as given, on a connection of its own; the status line and body that come back. */
+    const raw = (head: string, body: string | Buffer = '') =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const socket = connect(s.port, '127.0.0.1');
+        let data = '';
+        socket.on('data', (d) => (data += d));
+        socket.on('error', reject);
+        socket.on('end', () => resolve({ status: Number(data.split(' ')[1]), body: data.slice(data.indexOf('\r\n\r\n') + 4) }));
+        socket.write(`${head}\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+        socket.write(body);
+      });
+    const chunked = (chunks: string[]) => chunks.map((c) => `${Buffer.byteLength(c).toString(16)}\r\n${c}\r\n`).join('') + '0\r\n\r\n';
+    try {
+      const login = JSON.stringify({ org_id: 'nobody', password: 'not-the-password-1' });
+      const declared = await raw(`POST /api/v1/auth/login HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${login.length}`, login);
+      assert.equal(declared.status, 401, declared.body);
+      const streamed = await raw('POST /api/v1/auth/login HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked', chunked([login.slice(0, 10), login.slice(10)]));
+      assert.equal(streamed.status, 401, streamed.body);
+      const query = JSON.stringify({ query: '{ deploymentConfig { mode } }' });
+      const gqlStreamed = await raw('POST /graphql HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked', chunked([query.slice(0, 7), query.slice(7)]));
+      assert.equal(gqlStreamed.status, 200, gqlStreamed.body);
+      assert.equal(JSON.parse(gqlStreamed.body).data.deploymentConfig.mode, 'saas');
+      // Over the limit: refused from the header, before a byte of the body is sent.
+      const declaredHuge = await raw('POST /graphql HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2000000');
+      assert.equal(declaredHuge.status, 413);
+      assert.equal(JSON.parse(declaredHuge.body).error.code, 'PAYLOAD_TOO_LARGE');
+      const streamedHuge = await raw('POST /api/v1/auth/login HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked', chunked(Array.from({ length: 20 }, () => 'x'.repeat(60_000))));
+      assert.equal(streamedHuge.status, 413);
+      const notJson = await raw('POST /graphql HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 9', '{"query":');
+      assert.equal(notJson.status, 400);
+      assert.equal(JSON.parse(notJson.body).errors[0].extensions.code, 'BAD_REQUEST');
+    } finally {
+      s.proc.kill('SIGKILL');
+      await s.exited;
+    }
+  });
+
   it('on SIGTERM turns not-ready, finishes the request in flight, and exits 0', async () => {
     const dir = dataDir();
     const s = await start(dir, { SHUTDOWN_DRAIN_SECONDS: '1' });
