@@ -93,6 +93,11 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     else if (!/^[a-z_][a-z0-9_]{0,62}$/.test(env.DATABASE_SCHEMA)) problems.push('DATABASE_SCHEMA must be a lower-case identifier (letters, digits, _)');
     else database.schema = env.DATABASE_SCHEMA;
   }
+  if (env.SQLITE_LOCKING) {
+    if (database.kind !== 'sqlite') problems.push('SQLITE_LOCKING is for the embedded SQLite database');
+    else if (env.SQLITE_LOCKING !== 'exclusive' && env.SQLITE_LOCKING !== 'shared') problems.push(`SQLITE_LOCKING=${JSON.stringify(env.SQLITE_LOCKING)} is not one of exclusive, shared`);
+    else database.locking = env.SQLITE_LOCKING;
+  }
 
   let publicUrl: string | null = null;
   if (env.PUBLIC_URL) {

@@ -77,6 +77,17 @@ describe('configuration', () => {
     }
   });
 
+  it('takes SQLITE_LOCKING as exclusive (the default) or shared, for SQLite only', () => {
+    const locking = (env: Record<string, string>) => {
+      const { database } = loadConfig({ DATA_DIR: dataDir(), ...env }).config;
+      return database.kind === 'sqlite' ? database.locking : 'not sqlite';
+    };
+    assert.equal(locking({}), undefined, 'unset: the database opens exclusive');
+    assert.equal(locking({ SQLITE_LOCKING: 'shared' }), 'shared');
+    assert.ok(problems({ DATA_DIR: dataDir(), SQLITE_LOCKING: 'none' }).some((x) => x.startsWith('SQLITE_LOCKING="none" is not one of exclusive, shared')));
+    assert.ok(problems({ DATA_DIR: dataDir(), DATABASE_URL: 'postgres://db.example.com/x', SQLITE_LOCKING: 'shared' }).some((x) => x.startsWith('SQLITE_LOCKING is for')));
+  });
+
   it('production starts when every secret is given, and writes nothing to disk', () => {
     const dir = dataDir();
     const { config, notices } = loadConfig({

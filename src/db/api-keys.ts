@@ -62,7 +62,6 @@ export async function listApiKeys(db: Executor, orgId: string, page: { offset: n
   return (await keysPage(db, orgId, page.limit, page.offset)).map(toApiKey);
 }
 
-/** The per-request lookup: the key by its public id, with its digest and its organization's status. */
 const keyForAuth = prepared((db: Executor, id: string) =>
   db
     .selectFrom('api_keys as k')
@@ -71,6 +70,7 @@ const keyForAuth = prepared((db: Executor, id: string) =>
     .where('k.id', '=', id),
 );
 
+/** The per-request lookup: the key by its public id, with its digest and its organization's status. */
 export async function findKeyForAuth(db: Executor, id: string) {
   const [row] = await keyForAuth(db, id);
   if (!row) return null;

@@ -6,7 +6,12 @@ import pg from 'pg';
 import type { Tables } from './tables.js';
 
 export type DatabaseConfig =
-  | { kind: 'sqlite'; path: string }
+  | {
+      kind: 'sqlite';
+      path: string;
+      /** 'exclusive' (the default) holds the file for the process's life; 'shared' lets other processes read it. */
+      locking?: 'exclusive' | 'shared';
+    }
   | { kind: 'postgres'; url: string; schema?: string };
 
 export type DB = Kysely<Tables>;
@@ -46,8 +51,9 @@ export function createDatabase(config: DatabaseConfig, options: DatabaseOptions 
     native.pragma('busy_timeout = 5000');
     // The embedded database belongs to one process (several instances take PostgreSQL). Holding the file's
     // lock for the connection's life spares every statement the fcntl and stat calls of shared locking,
-    // which cost as much as a point read; a second process on the same file waits, then fails to start.
-    native.pragma('locking_mode = EXCLUSIVE');
+    // which cost as much as a point read; a second process on the same file waits, then fails. Shared
+    // locking is there for tools that read the live file (sqlite3 .backup, Litestream, npm run migrate).
+    if (config.locking !== 'shared') native.pragma('locking_mode = EXCLUSIVE');
     const cached = withStatementCache(native);
     const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: cached }), log });
     directReaders.set(db, (sqlText, parameters) => {

@@ -57,11 +57,11 @@ export async function nextLicenseSeq(db: Executor, orgId: string): Promise<numbe
   return Number(row?.last ?? 0) + 1;
 }
 
-/** The most recently issued license of the organization, or null. */
 const currentLicense = prepared((db: Executor, orgId: string) =>
   db.selectFrom('licenses').selectAll().where('org_id', '=', orgId).orderBy('issued_at', 'desc').orderBy('seq', 'desc').limit(1),
 );
 
+/** The most recently issued license of the organization, or null. */
 export async function findCurrentLicense(db: Executor, orgId: string): Promise<StoredLicense | null> {
   const [r] = await currentLicense(db, orgId);
   if (!r) return null;

@@ -23,10 +23,6 @@ export function toOrganization(r: OrganizationRow): Organization {
   };
 }
 
-/**
- * Org ids are one tenant whatever their case ("ACME" is "acme"). The exact spelling wins where two rows
- * differ only in case, which only data from before the case-insensitive index can hold.
- */
 const organizationByCaseFreeId = prepared((db: Executor, lowered: string, exact: string) =>
   db
     .selectFrom('organizations')
@@ -37,6 +33,10 @@ const organizationByCaseFreeId = prepared((db: Executor, lowered: string, exact:
     .limit(1),
 );
 
+/**
+ * Org ids are one tenant whatever their case ("ACME" is "acme"). The exact spelling wins where two rows
+ * differ only in case, which only data from before the case-insensitive index can hold.
+ */
 export async function findOrganization(db: Executor, orgId: string): Promise<Organization | null> {
   const [row] = await organizationByCaseFreeId(db, orgId.toLowerCase(), orgId);
   return row ? toOrganization(row) : null;

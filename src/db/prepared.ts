@@ -21,7 +21,15 @@ export function prepared<A extends unknown[], R>(build: (db: Executor, ...args: 
   const compile = (db: Executor, arity: number): Compiled => {
     const placeholders = Array.from({ length: arity }, (_, i) => `${SLOT}${i}`) as unknown as A;
     const query = build(db, ...placeholders).compile();
-    const slots = query.parameters.map((p) => (typeof p === 'string' && p.startsWith(SLOT) ? Number(p.slice(SLOT.length)) : -1));
+    if (query.query.kind !== 'SelectQueryNode') throw new Error(`prepared queries are reads: ${query.sql}`);
+    const index = new Map((placeholders as unknown as string[]).map((p, i) => [p, i]));
+    const slots = query.parameters.map((p) => {
+      if (typeof p !== 'string' || !p.startsWith(SLOT)) return -1;
+      const slot = index.get(p);
+      // A parameter made from an argument (a LIKE pattern, say) cannot be bound by position.
+      if (slot === undefined) throw new Error(`prepared query: a parameter is derived from an argument: ${query.sql}`);
+      return slot;
+    });
     for (let i = 0; i < arity; i++) {
       if (!slots.includes(i)) throw new Error(`prepared query: argument ${i} is not a parameter of ${query.sql}`);
     }

@@ -3,8 +3,6 @@ import { processRegularResult } from 'graphql-yoga';
 import type { Context as HonoContext } from 'hono';
 import type { Context } from '../context.js';
 import { DomainError, InvalidInput } from '../domain/errors.js';
-import { bodyBytes } from '../http/body.js';
-import { isJsonContentType } from '../http/boundary.js';
 import type { Attempt, IdempotencyRule } from '../http/idempotency.js';
 import type { AppEnv } from '../http/request-context.js';
 import { secretPaths, withoutPaths } from './secret-fields.js';
@@ -47,6 +45,12 @@ function plainAnswerType(accept: string | undefined): string | undefined {
   return type === 'application/graphql-response+json' ? type : undefined;
 }
 
+/** The content types yoga's JSON request parser takes (anything else goes to yoga.fetch, which may refuse it). */
+function isYogaJson(contentType: string | undefined): boolean {
+  const type = contentType?.toLowerCase();
+  return ['application/json', 'application/graphql+json'].some((t) => type === t || type?.startsWith(`${t};`));
+}
+
 /** What yoga's JSON result processor writes, kept as status, headers and text instead of a fetch Response. */
 class Rendered {
   constructor(
@@ -63,7 +67,8 @@ const RENDER = { Response: Rendered } as unknown as Parameters<typeof processReg
  * masking) and rendered by its JSON result processor, without the fetch Request, stream, AbortSignal and
  * Response its HTTP layer would build; a JSON POST needs no CSRF header, as it cannot be sent without a
  * preflight. GET, GraphiQL, other content types and malformed bodies go through yoga.fetch as they are.
- * Either way the resolvers see this request's context object itself.
+ * On the lean path the resolvers see this request's context object itself; through yoga.fetch an object
+ * made from it (its prototype, its properties: the same cookies, pending work and loaders).
  */
 export function graphqlHttpHandler(graphql: GraphQLHandler, schema: GraphQLSchema, idempotency: IdempotencyRule, notAllowed: (c: HonoContext) => Response) {
   const { yoga, finish } = graphql;
@@ -73,7 +78,9 @@ export function graphqlHttpHandler(graphql: GraphQLHandler, schema: GraphQLSchem
     try {
       result = (await yoga.getResultForParams({ params: params as { query: string }, request: c.req.raw }, ctx)) as ExecutionResult;
     } catch {
-      // Refused by a parameter check before anything ran: yoga.fetch words that refusal.
+      // Refused by a parameter check (yoga's onParams hooks) before anything ran: yoga.fetch words that
+      // refusal. Safe only while no hook that runs after execution can throw (yoga has no
+      // onExecutionResult hook here): a mutation must never run twice.
       return null;
     }
     const out = processRegularResult(finish(result), RENDER, mediaType) as unknown as Rendered;
@@ -87,7 +94,7 @@ export function graphqlHttpHandler(graphql: GraphQLHandler, schema: GraphQLSchem
     if (c.req.method !== 'POST') return yoga.fetch(c.req.raw, ctx);
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(await bodyBytes(c));
+      text = new TextDecoder('utf-8', { fatal: true }).decode(await c.req.arrayBuffer());
     } catch {
       return errorAnswer(c, new InvalidInput('the body is not valid UTF-8'));
     }
@@ -117,7 +124,7 @@ export function graphqlHttpHandler(graphql: GraphQLHandler, schema: GraphQLSchem
     }
     let response: Response | null = null;
     try {
-      const mediaType = params && isJsonContentType(c.req.header('content-type')) ? plainAnswerType(c.req.header('accept')) : undefined;
+      const mediaType = params && isYogaJson(c.req.header('content-type')) ? plainAnswerType(c.req.header('accept')) : undefined;
       if (params && mediaType) response = await lean(c, ctx, params, mediaType);
       response ??= await yoga.fetch(new Request(c.req.url, { method: 'POST', headers: c.req.raw.headers, body: text }), ctx);
     } catch (err) {

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { Context as HonoContext, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { UNSAFE_METHODS } from './boundary.js';
@@ -20,24 +19,4 @@ export function bodySizeLimit(): MiddlewareHandler {
     if (declared === undefined) return streamed(c, next);
     return Number(declared) > MAX_BODY_BYTES ? Promise.resolve(tooLarge(c)) : next();
   };
-}
-
-function readStream(incoming: IncomingMessage): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    incoming.once('error', reject);
-  });
-}
-
-/**
- * The request body's bytes. Served by node with a declared length, they are read from the socket's stream
- * itself: through the Request object every POST would build an undici Request, a web stream and an
- * AbortSignal. Elsewhere (a chunked body behind the streaming limit, app.request in tests) through it.
- */
-export async function bodyBytes(c: HonoContext): Promise<Uint8Array> {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (incoming && !incoming.readableEnded && c.req.header('content-length') !== undefined) return readStream(incoming);
-  return new Uint8Array(await c.req.arrayBuffer());
 }

@@ -15,7 +15,7 @@ import { errorResponse } from './error-response.js';
 /** What the HTTP layer keeps per request. */
 export type AppEnv = { Variables: { ctx: Context; requestId: string } };
 
-export interface ContextDeps {
+export interface RequestContextDeps {
   config: Config;
   services: Services;
   clock: Clock;
@@ -26,7 +26,7 @@ export interface ContextDeps {
  * Resolves the caller once per request into the context every face shares, and afterwards writes the
  * cookies the operation asked for (the session token only ever leaves through Set-Cookie).
  */
-export function requestContext(deps: ContextDeps): MiddlewareHandler<AppEnv> {
+export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppEnv> {
   const { config, logger } = deps;
   let warnedAboutProxy = false;
   return async (c, next) => {

@@ -26,14 +26,14 @@ export function camelKeys(value: unknown, depth = 0): unknown {
   return value;
 }
 
-// Every response converts the same few dozen field names: each is converted once (bounded, since a key
-// may also come from stored data).
+// Every response converts the same few dozen field names: each is converted once. Bounded in number and
+// length, since a key may also come from stored data.
 const snakeNames = new Map<string, string>();
 function snakeName(key: string): string {
   let name = snakeNames.get(key);
   if (name === undefined) {
     name = toSnake(key);
-    if (snakeNames.size < 2000) snakeNames.set(key, name);
+    if (snakeNames.size < 2000 && key.length <= 64) snakeNames.set(key, name);
   }
   return name;
 }

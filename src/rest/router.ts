@@ -1,6 +1,5 @@
 import type { Context as HonoContext, Hono } from 'hono';
 import {
-  type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -8,12 +7,12 @@ import {
   parse,
   validate,
 } from 'graphql';
-import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import type { CompiledQuery } from 'graphql-jit';
 import type { Logger } from 'pino';
 import type { Context } from '../context.js';
 import { DomainError, InvalidInput } from '../domain/errors.js';
 import { type DeclaredScopes, authorizeScopes } from '../graphql/builder.js';
-import { bodyBytes } from '../http/body.js';
+import { compileOperation, located } from '../graphql/compiled-execution.js';
 import { isJsonContentType } from '../http/boundary.js';
 import { errorResponse, internalErrorBody } from '../http/error-response.js';
 import { type IdempotencyRule, withoutRestSecrets } from '../http/idempotency.js';
@@ -54,7 +53,6 @@ export function route(method: Method, path: string, spec: RouteSpec): Route {
 }
 
 interface CompiledRoute extends Route {
-  document: DocumentNode;
   definition: OperationDefinitionNode;
   /** The root fields' declared scopes, checked before the body is judged. */
   scopes: DeclaredScopes[];
@@ -76,9 +74,9 @@ export function compileRoutes(schema: GraphQLSchema, routes: Route[]): CompiledR
     const scopes = definition.selectionSet.selections.flatMap((sel) =>
       sel.kind === 'Field' ? [root?.getFields()[sel.name.value]?.extensions?.pothosOptions as { authScopes?: unknown } | undefined] : [],
     ).map((o) => o?.authScopes as DeclaredScopes);
-    const compiled = compileQuery(schema, document);
-    if (!isCompiledQuery(compiled)) throw new Error(`route ${r.method} ${r.path}: ${compiled.errors?.map((e) => e.message).join('; ')}`);
-    return { ...r, document, definition, scopes, compiled };
+    const compiled = compileOperation(schema, document);
+    if (!compiled) throw new Error(`route ${r.method} ${r.path}: graphql-jit cannot compile its document`);
+    return { ...r, definition, scopes, compiled };
   });
 }
 
@@ -92,7 +90,8 @@ function firstDomainError(result: ExecutionResult): DomainError | GraphQLError |
 const BODY_METHODS = new Set<Method>(['POST', 'PUT', 'PATCH']);
 
 async function readJsonBody(c: HonoContext): Promise<Record<string, unknown>> {
-  const raw = await bodyBytes(c);
+  // node-server reads the body straight from the socket (no Request object or web stream is made).
+  const raw = new Uint8Array(await c.req.arrayBuffer());
   if (raw.length === 0) return {};
   const type = c.req.header('content-type') ?? '';
   if (!isJsonContentType(type)) {
@@ -128,7 +127,7 @@ export function mountRoutes(app: Hono<any>, routes: Route[], deps: RouterDeps): 
   const { schema, contextOf, idempotency, logger } = deps;
   /** Executes a route's operation: its answer; a domain error is thrown for the caller to map. */
   const run = async (r: CompiledRoute, ctx: Context, variables: Record<string, unknown>, req: RestRequest): Promise<RestResponse> => {
-    const result = (await r.compiled.query(undefined, ctx, variables)) as ExecutionResult;
+    const result = located((await r.compiled.query(undefined, ctx, variables)) as ExecutionResult, undefined);
     const failure = firstDomainError(result);
     if (failure instanceof DomainError) throw failure;
     if (failure) {

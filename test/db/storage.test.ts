@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import SQLite from 'better-sqlite3';
 import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,28 @@ describe('the SQLite files at rest', () => {
       assert.equal(mode(join(root, 'data')).toString(8), '700');
     } finally {
       await database.close();
+    }
+  });
+
+  it('holds the file while it runs, unless SQLITE_LOCKING=shared lets other processes read it', async () => {
+    for (const locking of ['exclusive', 'shared'] as const) {
+      const root = mkdtempSync(join(tmpdir(), 'axon-files-'));
+      dirs.push(root);
+      const path = join(root, 'axonflow.db');
+      const database = createDatabase({ kind: 'sqlite', path, locking });
+      try {
+        await migrateToLatest(database);
+        const other = new SQLite(path, { timeout: 50 });
+        try {
+          const read = () => other.prepare('select count(*) as n from organizations').get();
+          if (locking === 'exclusive') assert.throws(read, /database is locked/);
+          else assert.deepEqual(read(), { n: 0 });
+        } finally {
+          other.close();
+        }
+      } finally {
+        await database.close();
+      }
     }
   });
 

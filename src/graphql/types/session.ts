@@ -14,11 +14,8 @@ export const SessionRef = builder.objectRef<SessionPrincipal>('Session').impleme
     role: t.field({ type: RoleEnum, resolve: (s) => s.role }),
     permissions: t.stringList({ resolve: (s) => [...s.permissions].sort() }),
     expiresAt: t.field({ type: 'DateTime', resolve: (s) => s.expiresAt }),
-    organization: t.field({
-      type: OrganizationRef,
-      nullable: true,
-      resolve: (_s, _a, ctx) => ctx.loaders.ownOrganization(),
-    }),
+    // The session's own organization, read with it: a login's payload shows the new session's.
+    organization: t.field({ type: OrganizationRef, nullable: true, resolve: (s) => s.organization }),
   }),
 });
 
