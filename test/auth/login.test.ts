@@ -27,6 +27,15 @@ describe('portal login', () => {
     assert.ok(!JSON.stringify(r.body).includes(r.sessionCookie!));
   });
 
+  it('over GraphQL, answers with the new session and its own organization, whoever was logged in before', async () => {
+    const globex = await h.login('globex');
+    const query = 'mutation($i: LoginInput!) { login(input: $i) { orgId organization { orgId name } } }';
+    const anonymous = await h.graphql(query, { i: { orgId: 'acme', password: 'acme-password-1' } }, { ip: '192.0.2.9' });
+    assert.deepEqual(anonymous.data.login, { orgId: 'acme', organization: { orgId: 'acme', name: 'acme Inc' } });
+    const switching = await h.graphql(query, { i: { orgId: 'acme', password: 'acme-password-1' } }, { cookie: globex, ip: '192.0.2.10' });
+    assert.deepEqual(switching.data.login.organization, { orgId: 'acme', name: 'acme Inc' });
+  });
+
   it('marks the cookie Secure behind an https proxy', async () => {
     const r = await h.call('POST', '/api/v1/auth/login', {
       body: { org_id: 'acme', password: 'acme-password-1' },
