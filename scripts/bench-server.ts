@@ -1,3 +1,4 @@
+// The bench's servers, each in a child process with its output in a file, and the median every figure is taken with.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,3 +36,8 @@ export async function stop(server: Server): Promise<void> {
   await new Promise((r) => server.proc.once('exit', r));
 }
 
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}

@@ -10,6 +10,7 @@ import { type Config, loadConfig } from '../src/config.js';
 import { generateSigningKeyPem } from '../src/licenses/license-format.js';
 import { createLogger } from '../src/logger.js';
 import { createRuntime } from '../src/server.js';
+import { median } from './bench-server.js';
 
 export const ADMIN_KEY = 'adm_bench_key_0123456789abcdef';
 const HTTP_EVENTS = 20_000;
@@ -92,11 +93,6 @@ function makeEvent(id: string, at: number, n: number): Record<string, unknown> {
     completionTokens: 20 + (n % 300),
     costUsd: (n % 1000) / 100_000,
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 /** The bulk load acts as the bench organization's workload would. */

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { createLogger } from '../src/logger.js';
 import { createRuntime } from '../src/server.js';
 import { type BenchPath, setUpPaths } from './bench-paths.js';
-import { type Server, spawnServer, stop } from './bench-server.js';
+import { type Server, median, spawnServer, stop } from './bench-server.js';
 import { ADMIN_KEY, benchConfig, benchUsage } from './bench-usage.js';
 
 // Servers run in child processes so the load generator does not share their event loop. Every server of a
@@ -32,11 +32,6 @@ interface Figures {
 async function load(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Figures> {
   const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, method: (opts.method ?? 'GET') as 'GET', headers: opts.headers, body: opts.body });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 interface Service {

@@ -101,8 +101,9 @@ export interface ContextDeps {
 }
 
 /**
- * One per request, and the very object resolvers receive (GraphQL executes with it as its context value).
- * A class with its properties set once: it is built on every request, so it costs no spreads or closures.
+ * One per request: REST and JSON POSTs to /graphql execute with it as their context value (yoga.fetch with
+ * an object made from it). A class with its properties set once: it is built on every request, so it
+ * costs no spreads or closures.
  */
 class RequestContext implements Context {
   readonly auth: RequestAuth;

@@ -33,6 +33,14 @@ function isRequestError(error: GraphQLError): boolean {
 
 const SUGGESTION = /\s*Did you mean [^?]*\?/;
 
+/**
+ * A new error in the same place as `from`: nodes, or source and positions (compiled execution's errors
+ * locate themselves by those), and path. What it says and carries is the caller's to choose.
+ */
+function relocated(from: GraphQLError | null, message: string, extensions: GraphQLError['extensions']): GraphQLError {
+  return new GraphQLError(message, { nodes: from?.nodes, source: from?.source, positions: from?.positions, path: from?.path, extensions });
+}
+
 /** Domain errors keep their words and gain a code; everything unexpected becomes "Unexpected error.". */
 export function toGraphQLError(error: unknown): GraphQLError {
   const original = error instanceof GraphQLError ? error.originalError : error;
@@ -49,8 +57,7 @@ export function toGraphQLError(error: unknown): GraphQLError {
         extensions.details = original.details.map((d) => ({ index: d.index, eventId: d.id, field: d.field, message: `${d.field} ${d.problem}` }));
       }
     }
-    // Source and positions as well as nodes: compiled execution's errors locate themselves by those.
-    return new GraphQLError(original.message, { nodes: gql?.nodes, source: gql?.source, positions: gql?.positions, path: gql?.path, extensions });
+    return relocated(gql, original.message, extensions);
   }
   if (isUnexpected(error)) {
     return new GraphQLError('Unexpected error.', {
@@ -66,7 +73,7 @@ export function toGraphQLError(error: unknown): GraphQLError {
   // A malformed request is a 400 whatever the Accept header (yoga would answer 200 for application/json).
   const http = kept.http as { status?: number; spec?: boolean } | undefined;
   if (http?.spec) extensions.http = { status: http.status };
-  return new GraphQLError(gql.message, { nodes: gql.nodes, source: gql.source, positions: gql.positions, path: gql.path, extensions });
+  return relocated(gql, gql.message, extensions);
 }
 
 type Result = { errors?: readonly GraphQLError[] };
@@ -81,7 +88,7 @@ function withoutSuggestions<R>(result: R): R {
   return {
     ...(result as object),
     errors: r.errors.map(
-      (e) => new GraphQLError(e.message.replace(SUGGESTION, ''), { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, extensions: e.extensions }),
+      (e) => relocated(e, e.message.replace(SUGGESTION, ''), e.extensions),
     ),
   } as R;
 }

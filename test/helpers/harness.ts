@@ -129,6 +129,13 @@ export class Harness {
     return new Harness(runtime, logs, queries, clock, config, db.drop);
   }
 
+  /** A fresh service with one organization and its owner's session: where most suites start. */
+  static async withOrgSession(orgId: string, overrides: Partial<Config> = {}): Promise<{ h: Harness; cookie: string }> {
+    const h = await Harness.start(overrides);
+    await h.createOrg(orgId);
+    return { h, cookie: await h.login(orgId) };
+  }
+
   async call(method: string, path: string, opts: CallOptions = {}): Promise<ApiResult> {
     const headers: Record<string, string> = { 'x-forwarded-for': opts.ip ?? '198.51.100.7', ...opts.headers };
     if (opts.cookie !== undefined) headers.cookie = `axonflow_session=${opts.cookie}`;

@@ -174,9 +174,7 @@ describe('a cookie caller changes nothing from another origin or with a form bod
   let h: Harness;
   let cookie: string;
   before(async () => {
-    h = await Harness.start();
-    await h.createOrg('acme');
-    cookie = await h.login('acme');
+    ({ h, cookie } = await Harness.withOrgSession('acme'));
   });
   after(() => h.close());
 

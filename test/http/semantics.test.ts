@@ -12,9 +12,7 @@ describe('honest HTTP on every face', () => {
   let h: Harness;
   let cookie: string;
   before(async () => {
-    h = await Harness.start();
-    await h.createOrg('acme');
-    cookie = await h.login('acme');
+    ({ h, cookie } = await Harness.withOrgSession('acme'));
   });
   after(() => h.close());
 

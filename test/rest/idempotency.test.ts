@@ -163,9 +163,7 @@ describe('Idempotency-Key on /graphql', () => {
   let h: Harness;
   let cookie: string;
   before(async () => {
-    h = await Harness.start();
-    await h.createOrg('acme');
-    cookie = await h.login('acme');
+    ({ h, cookie } = await Harness.withOrgSession('acme'));
   });
   after(() => h.close());
 

@@ -166,9 +166,7 @@ describe('usage report validation', () => {
   let h: Harness;
   let cookie: string;
   before(async () => {
-    h = await Harness.start();
-    await h.createOrg('acme');
-    cookie = await h.login('acme');
+    ({ h, cookie } = await Harness.withOrgSession('acme'));
   });
   after(() => h.close());
 
