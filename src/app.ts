@@ -16,6 +16,8 @@ import { mountProbes } from './http/probes.js';
 import { type AppEnv, requestContext } from './http/request-context.js';
 import { responseHeaders } from './http/response-headers.js';
 import { routes } from './rest/routes/index.js';
+import { scimError } from './scim/errors.js';
+import { mountScim } from './scim/router.js';
 import { mountRoutes } from './rest/router.js';
 import type { Services } from './services/index.js';
 
@@ -50,6 +52,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.use(prefix, limit);
     app.use(prefix, requestContext(deps));
   }
+
+  // SCIM callers are identity providers, never browsers: no CORS, and a header credential on every request.
+  app.use('/scim/*', limit);
+  app.use('/scim/*', requestContext(deps, scimError));
+  mountScim(app, { config, logger });
 
   for (const method of ['GET', 'POST']) methods.add(method, '/graphql', { head: false });
   app.on(['GET', 'POST'], '/graphql', graphqlHttpHandler(yoga, schema, idempotency, (c) => methods.notMatched(c)));

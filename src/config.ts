@@ -27,6 +27,8 @@ export interface Config {
   trustProxyHops: number;
   sessionIdleSeconds: number;
   sessionAbsoluteSeconds: number;
+  /** Requests a second one SCIM token may make (averaged over 10 s); Entra ID needs 25. */
+  scimRequestsPerSecond: number;
   logLevel: (typeof LOG_LEVELS)[number];
   /** After SIGTERM, how long /readyz answers 503 while traffic still flows, before the listener closes. */
   shutdownDrainSeconds: number;
@@ -134,6 +136,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
 
   const sessionIdleSeconds = int('SESSION_IDLE_TIMEOUT_SECONDS', 3600, 60, 7 * 86400);
   const sessionAbsoluteSeconds = int('SESSION_ABSOLUTE_TIMEOUT_SECONDS', 86400, 300, 30 * 86400);
+  const scimRequestsPerSecond = int('SCIM_RATE_LIMIT', 100, 1, 100_000);
   if (sessionIdleSeconds > sessionAbsoluteSeconds) {
     problems.push('SESSION_IDLE_TIMEOUT_SECONDS must not exceed SESSION_ABSOLUTE_TIMEOUT_SECONDS');
   }
@@ -202,6 +205,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     trustProxyHops: int('TRUST_PROXY_HOPS', 0, 0, 10),
     sessionIdleSeconds,
     sessionAbsoluteSeconds,
+    scimRequestsPerSecond,
     logLevel: pick('LOG_LEVEL', LOG_LEVELS, 'info'),
     shutdownDrainSeconds: int('SHUTDOWN_DRAIN_SECONDS', 0, 0, 120),
     encryptionKey,

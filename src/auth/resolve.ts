@@ -1,6 +1,6 @@
 import { type Config, missingAdminKeyAllowed } from '../config.js';
 import { type HeaderReader, presentedCredential } from './credentials.js';
-import type { AdminPrincipal, ApiKeyPrincipal, RequestAuth, SessionPrincipal } from './principal.js';
+import type { AdminPrincipal, ApiKeyPrincipal, RequestAuth, ScimPrincipal, SessionPrincipal } from './principal.js';
 
 /** Where the request came from, as the refusal counters and the audit trail see it. */
 export interface Origin {
@@ -17,6 +17,7 @@ type Verified<P> = P | { rejected: string };
 export interface CredentialVerifiers {
   session(token: string): Promise<Verified<SessionPrincipal>>;
   apiKey(secret: string, where: Origin): Promise<Verified<ApiKeyPrincipal>>;
+  scimToken(secret: string, where: Origin): Promise<Verified<ScimPrincipal>>;
   /** Throws RateLimited while this address is throttled, before any comparison. */
   adminKey(secret: string, where: Origin): Promise<Verified<AdminPrincipal>>;
 }
@@ -63,8 +64,11 @@ export async function resolveAuth(
       if ('rejected' in result) return anonymous(result.rejected);
       return { ...anonymous(null), principal: result };
     }
-    case 'scim_token':
-      return anonymous('SCIM tokens are not enabled on this deployment yet');
+    case 'scim_token': {
+      const result = await verify.scimToken(presented.secret, where);
+      if ('rejected' in result) return anonymous(result.rejected);
+      return { ...anonymous(null), principal: result };
+    }
     case 'api_key': {
       const result = await verify.apiKey(presented.secret, where);
       if ('rejected' in result) return anonymous(result.rejected);

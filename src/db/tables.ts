@@ -1,8 +1,9 @@
-import type { Selectable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 import type { ApiKeyTables } from './tables/api-keys.js';
 import type { IdempotencyTables } from './tables/idempotency.js';
 import type { LicenseTables } from './tables/licenses.js';
 import type { NodeTables } from './tables/nodes.js';
+import type { ScimTables } from './tables/scim.js';
 import type { UsageTables } from './tables/usage.js';
 
 /**
@@ -34,6 +35,8 @@ export interface UsersTable {
   status: string;
   password_hash: string | null;
   source: string;
+  /** Who assigned the role: manual, scim or api. SCIM recomputes only what it assigned. */
+  role_source: Generated<string>;
   created_at: string;
   updated_at: string;
   last_login_at: string | null;
@@ -82,7 +85,7 @@ export interface RateLimitsTable {
 }
 
 /** Every table: the foundation's here, each later area's in tables/<area>.ts. */
-export interface Tables extends ApiKeyTables, LicenseTables, NodeTables, UsageTables, IdempotencyTables {
+export interface Tables extends ApiKeyTables, LicenseTables, NodeTables, UsageTables, IdempotencyTables, ScimTables {
   organizations: OrganizationsTable;
   users: UsersTable;
   sessions: SessionsTable;

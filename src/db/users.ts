@@ -6,6 +6,8 @@ import type { UserRow } from './tables.js';
 export type UserKind = 'organization' | 'person';
 export type UserStatus = 'active' | 'disabled';
 export type UserSource = 'org' | 'manual' | 'scim' | 'sso' | 'api';
+/** Who assigned a user's role; SCIM recomputes only roles it assigned. */
+export type RoleSource = 'manual' | 'scim' | 'api';
 
 export interface User {
   id: string;
@@ -103,7 +105,7 @@ export async function countActiveOwners(db: Executor, orgId: string): Promise<nu
   return Number(row.n);
 }
 
-export async function insertUser(db: Executor, user: User, passwordHash: string | null): Promise<void> {
+export async function insertUser(db: Executor, user: User, passwordHash: string | null, roleSource: RoleSource = 'manual'): Promise<void> {
   await db
     .insertInto('users')
     .values({
@@ -117,6 +119,7 @@ export async function insertUser(db: Executor, user: User, passwordHash: string 
       status: user.status,
       password_hash: passwordHash,
       source: user.source,
+      role_source: roleSource,
       created_at: user.createdAt,
       updated_at: user.updatedAt,
       last_login_at: user.lastLoginAt,
@@ -127,14 +130,16 @@ export async function insertUser(db: Executor, user: User, passwordHash: string 
 export async function updateUserFields(
   db: Executor,
   userId: string,
-  fields: Partial<{ role: Role; status: UserStatus; email: string; name: string; lastLoginAt: string }>,
+  fields: Partial<{ role: Role; roleSource: RoleSource; status: UserStatus; source: UserSource; email: string; name: string; lastLoginAt: string }>,
   updatedAt: string,
 ): Promise<void> {
   await db
     .updateTable('users')
     .set({
       ...(fields.role !== undefined ? { role: fields.role } : {}),
+      ...(fields.roleSource !== undefined ? { role_source: fields.roleSource } : {}),
       ...(fields.status !== undefined ? { status: fields.status } : {}),
+      ...(fields.source !== undefined ? { source: fields.source } : {}),
       ...(fields.email !== undefined
         ? {
             email: fields.email,

@@ -23,6 +23,13 @@ export interface ItemProblem {
 }
 
 /**
+ * What kind of wrong an input is, where a protocol distinguishes them (SCIM's scimType says the same in its
+ * own words): a bad value, a body that does not parse, a bad filter or path, a path that matches nothing,
+ * an attempt to change what may not change, or a request for more than is served at once.
+ */
+export type InputFault = 'value' | 'syntax' | 'filter' | 'path' | 'noTarget' | 'mutability' | 'tooMany';
+
+/**
  * Bad input. With a field, the message is "<field> <problem>" and names the field in the domain's camelCase;
  * faces that speak another case render `field` their way and keep `problem` (services never name wire fields).
  */
@@ -33,9 +40,16 @@ export class InvalidInput extends DomainError {
     readonly problem: string,
     readonly field?: string,
     readonly details?: ItemProblem[],
+    readonly fault: InputFault = 'value',
   ) {
     super(field ? `${field} ${problem}` : problem);
   }
+}
+
+/** A conditional request whose condition does not hold (If-Match names a version the resource no longer has). */
+export class PreconditionFailed extends DomainError {
+  readonly code = 'PRECONDITION_FAILED';
+  readonly status = 412;
 }
 
 export class NotFound extends DomainError {

@@ -20,6 +20,8 @@ export interface Scopes {
   runtime: RuntimeScope;
   /** Any runtime API key, whatever its scopes (for a key to see itself). */
   anyApiKey: boolean;
+  /** A SCIM bearer token: no GraphQL field asks for it; the SCIM adapter asks it of every directory route. */
+  scim: boolean;
 }
 
 export const builder = new SchemaBuilder<{
@@ -50,6 +52,7 @@ export const builder = new SchemaBuilder<{
       admin: ctx.principal.kind === 'admin' || ctx.auth.operatorWithoutKey,
       runtime: (scope) => ctx.principal.kind === 'api_key' && keyHasScope(ctx.principal.scopes, scope),
       anyApiKey: ctx.principal.kind === 'api_key',
+      scim: ctx.principal.kind === 'scim',
     }),
     unauthorizedError: (_parent, ctx, info, result) => {
       const error = refusal(ctx.auth, missingGrants(result.failure));
@@ -90,6 +93,8 @@ export function missingGrants(failure: AuthFailure): MissingGrant[] {
           return [{ model: 'api_key', grant: String(failure.parameter) }];
         case 'anyApiKey':
           return [{ model: 'api_key' }];
+        case 'scim':
+          return [{ model: 'scim_token' }];
       }
       return [];
     default:

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context as HonoContext, MiddlewareHandler } from 'hono';
 import { setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
 import { SESSION_COOKIE, sessionCookiesOf } from '../auth/credentials.js';
@@ -26,7 +26,11 @@ export interface RequestContextDeps {
  * Resolves the caller once per request into the context every face shares, and afterwards writes the
  * cookies the operation asked for (the session token only ever leaves through Set-Cookie).
  */
-export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppEnv> {
+export function requestContext(
+  deps: RequestContextDeps,
+  /** How this face words an error answered before the face runs (a throttled address): SCIM has its own. */
+  renderError: (c: HonoContext, err: DomainError) => Response = errorResponse,
+): MiddlewareHandler<AppEnv> {
   const { config, logger } = deps;
   let warnedAboutProxy = false;
   return async (c, next) => {
@@ -49,7 +53,7 @@ export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppE
       auth = await resolveAuth(deps.services.credentials, config, (name) => c.req.header(name), cookies, requestMeta, !fromAnotherSite(c, config));
     } catch (err) {
       // Too many refused credentials from this address: answered before anything else happens.
-      if (err instanceof DomainError) return errorResponse(c, err);
+      if (err instanceof DomainError) return renderError(c, err);
       throw err;
     }
     const ctx = createContext({ auth, services: deps.services, config, clock: deps.clock, requestMeta, log: logger });

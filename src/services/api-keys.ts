@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { keyDisplayPrefix, keyRecordId, newApiKeySecret, parseApiKey } from '../auth/api-key-format.js';
+import { API_KEY_FORMAT } from '../auth/token-format.js';
 import { GRANTABLE_SCOPES, isGrantableScope } from '../auth/scopes.js';
 import type { ApiKeyPrincipal } from '../auth/principal.js';
 import { sha256Hex } from '../auth/tokens.js';
@@ -50,12 +50,12 @@ export class ApiKeyService {
       expiresAt = v.dateOrTimestamp('expiresAt', input.expiresAt);
       if (new Date(expiresAt).getTime() <= now.getTime()) throw new InvalidInput('must be in the future', 'expiresAt');
     }
-    const { publicId, key } = newApiKeySecret();
+    const { publicId, secret: key } = API_KEY_FORMAT.newSecret();
     const apiKey: ApiKey = {
-      id: keyRecordId(publicId),
+      id: API_KEY_FORMAT.recordId(publicId),
       orgId,
       name,
-      prefix: keyDisplayPrefix(publicId),
+      prefix: API_KEY_FORMAT.displayPrefix(publicId),
       scopes: [...new Set(input.scopes)].sort(),
       createdAt: now.toISOString(),
       createdBy: actor.id,
@@ -91,9 +91,9 @@ export class ApiKeyService {
 
   /** Per request: revocation, expiry and org suspension take effect on the very next call. */
   async verify(secret: string): Promise<ApiKeyPrincipal | { rejected: string; orgId?: string }> {
-    const parsed = parseApiKey(secret);
+    const parsed = API_KEY_FORMAT.parse(secret);
     if (!parsed.ok) return { rejected: parsed.reason };
-    const row = await findKeyForAuth(this.deps.db, keyRecordId(parsed.publicId));
+    const row = await findKeyForAuth(this.deps.db, API_KEY_FORMAT.recordId(parsed.publicId));
     const digest = Buffer.from(sha256Hex(secret), 'hex');
     if (!row || !timingSafeEqual(digest, Buffer.from(row.digest, 'hex'))) return { rejected: 'unknown API key' };
     const now = this.deps.clock.now();

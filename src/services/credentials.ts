@@ -1,4 +1,4 @@
-import type { AdminPrincipal, ApiKeyPrincipal, SessionPrincipal } from '../auth/principal.js';
+import type { AdminPrincipal, ApiKeyPrincipal, ScimPrincipal, SessionPrincipal } from '../auth/principal.js';
 import { createHmac } from 'node:crypto';
 import { secretsEqual } from '../auth/tokens.js';
 import type { CredentialVerifiers, Origin } from '../auth/resolve.js';
@@ -6,6 +6,7 @@ import type { Actor } from './actor.js';
 import type { ApiKeyService } from './api-keys.js';
 import type { AuditService } from './audit.js';
 import { type RateLimiter, type Throttle, addressSubject } from './rate-limits.js';
+import type { ScimTokenService } from './scim-tokens.js';
 import type { SessionService } from './sessions.js';
 
 // Every credential path gets the controls the login has: refused credentials are counted per client address
@@ -26,6 +27,13 @@ const API_KEY_BY_ADDRESS: Throttle = {
   what: 'too many refused API keys from this address',
 };
 
+const SCIM_TOKEN_BY_ADDRESS: Throttle = {
+  name: 'scim-token',
+  limit: 30,
+  windowSeconds: 60,
+  what: 'too many refused SCIM tokens from this address',
+};
+
 const anonymousAt = (where: Origin): Actor => ({ type: 'anonymous', id: null, orgId: null, ...where });
 
 export class CredentialGuard implements CredentialVerifiers {
@@ -37,6 +45,7 @@ export class CredentialGuard implements CredentialVerifiers {
     private readonly audit: AuditService,
     private readonly sessions: SessionService,
     private readonly apiKeys: ApiKeyService,
+    private readonly scimTokens: ScimTokenService,
     private readonly adminApiKey: string | null,
     /** Keys the operator id: the audit trail names the admin key without giving a way to test guesses of it. */
     operatorIdKey: Buffer,
@@ -70,6 +79,19 @@ export class CredentialGuard implements CredentialVerifiers {
     await this.limiter.take(API_KEY_BY_ADDRESS, addressSubject(where.ip), anonymousAt(where));
     await this.audit.record(anonymousAt(where), {
       action: 'auth.api_key_rejected',
+      orgId: result.orgId ?? null,
+      outcome: 'failure',
+      details: { reason: result.rejected },
+    });
+    return result;
+  }
+
+  async scimToken(secret: string, where: Origin): Promise<ScimPrincipal | { rejected: string }> {
+    const result = await this.scimTokens.verify(secret);
+    if (!('rejected' in result)) return result;
+    await this.limiter.take(SCIM_TOKEN_BY_ADDRESS, addressSubject(where.ip), anonymousAt(where));
+    await this.audit.record(anonymousAt(where), {
+      action: 'auth.scim_token_rejected',
       orgId: result.orgId ?? null,
       outcome: 'failure',
       details: { reason: result.rejected },

@@ -5,12 +5,14 @@ import type { Database } from '../db/database.js';
 import { ApiKeyService } from './api-keys.js';
 import { AuditService } from './audit.js';
 import { CredentialGuard } from './credentials.js';
+import { DirectoryService } from './directory/index.js';
 import type { ServiceDeps } from './deps.js';
 import { IdempotencyService } from './idempotency.js';
 import { LicenseService } from './licenses.js';
 import { NodeService } from './nodes.js';
 import { OrganizationService } from './organizations.js';
 import { RateLimiter } from './rate-limits.js';
+import { ScimTokenService } from './scim-tokens.js';
 import { SessionService } from './sessions.js';
 import { UsageService } from './usage.js';
 import { UserService } from './users.js';
@@ -26,6 +28,8 @@ export interface Services {
   licenses: LicenseService;
   nodes: NodeService;
   usage: UsageService;
+  scimTokens: ScimTokenService;
+  directory: DirectoryService;
 }
 
 export function createServices(database: Database, config: Config, clock: Clock): Services {
@@ -36,9 +40,12 @@ export function createServices(database: Database, config: Config, clock: Clock)
   const deps: ServiceDeps = { db, config, clock, audit, organizations };
   const sessions = new SessionService(db, config, clock, audit, rateLimiter);
   const apiKeys = new ApiKeyService(deps);
+  const scimTokens = new ScimTokenService(deps, rateLimiter);
   return {
+    scimTokens,
+    directory: new DirectoryService(db, clock, audit),
     audit,
-    credentials: new CredentialGuard(rateLimiter, audit, sessions, apiKeys, config.adminApiKey, deriveKey(config.encryptionKey, 'operator-id')),
+    credentials: new CredentialGuard(rateLimiter, audit, sessions, apiKeys, scimTokens, config.adminApiKey, deriveKey(config.encryptionKey, 'operator-id')),
     idempotency: new IdempotencyService(db, clock),
     organizations,
     apiKeys,

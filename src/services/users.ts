@@ -90,7 +90,8 @@ export class UserService {
     return this.change(actor, userId, async (trx, user) => {
       if (user.role === role) return user;
       if (user.role === 'owner') await this.keepAnOwner(trx, user, 'change the role of');
-      await updateUserFields(trx, user.id, { role }, this.now());
+      // A role set by hand stays: SCIM recomputes only the roles it assigned.
+      await updateUserFields(trx, user.id, { role, roleSource: 'manual' }, this.now());
       await this.audit.append(trx, actor, {
         action: 'user.role_changed',
         orgId: user.orgId,

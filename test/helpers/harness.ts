@@ -83,6 +83,7 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
     trustProxyHops: 1,
     sessionIdleSeconds: 1800,
     sessionAbsoluteSeconds: 86400,
+    scimRequestsPerSecond: 100,
     logLevel: 'silent',
     shutdownDrainSeconds: 0,
     encryptionKey: randomBytes(32),

@@ -1,7 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { keyDisplayPrefix, keyRecordId, newApiKeySecret, parseApiKey } from '../../src/auth/api-key-format.js';
+import { API_KEY_FORMAT } from '../../src/auth/token-format.js';
+
+const newApiKeySecret = () => {
+  const { publicId, secret } = API_KEY_FORMAT.newSecret();
+  return { publicId, key: secret };
+};
+const parseApiKey = (key: string) => API_KEY_FORMAT.parse(key);
+const keyDisplayPrefix = (id: string) => API_KEY_FORMAT.displayPrefix(id);
+const keyRecordId = (id: string) => API_KEY_FORMAT.recordId(id);
 import { ManualClock } from '../../src/clock.js';
 import { ApiKeyService } from '../../src/services/api-keys.js';
 import type { ServiceDeps } from '../../src/services/deps.js';
