@@ -11,6 +11,8 @@ import './types/licenses.js';
 import './types/nodes.js';
 import './types/usage.js';
 import './types/deployment.js';
+import './types/scim.js';
+import './types/directory.js';
 
 let built: GraphQLSchema | null = null;
 

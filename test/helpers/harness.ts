@@ -217,6 +217,21 @@ export class Harness {
     return { key: r.body.key, id: r.body.id };
   }
 
+  /** Creates a SCIM token through REST as the org account, and returns the secret. */
+  async scimToken(orgId: string, cookie?: string): Promise<{ token: string; id: string }> {
+    const r = await this.call('POST', '/api/v1/scim/tokens', { cookie: cookie ?? (await this.login(orgId)), body: { name: `IdP of ${orgId}` } });
+    if (r.status !== 201) throw new Error(`scimToken: ${r.status} ${JSON.stringify(r.body)}`);
+    return { token: r.body.token, id: r.body.id };
+  }
+
+  /** A SCIM request with a bearer token, as an identity provider sends it (application/scim+json). */
+  scim(token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResult> {
+    return this.call(method, path.startsWith('/') ? path : `/scim/v2/${path}`, {
+      ...(body === undefined ? {} : typeof body === 'string' ? { rawBody: body } : { body }),
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}), ...headers },
+    });
+  }
+
   async close(): Promise<void> {
     await this.runtime.close();
     await this.drop();

@@ -5,6 +5,7 @@ import { deploymentRoutes } from './deployment.js';
 import { keyRoutes } from './keys.js';
 import { licenseRoutes } from './licenses.js';
 import { nodeRoutes } from './nodes.js';
+import { scimRoutes } from './scim.js';
 import { usageRoutes } from './usage.js';
 
 /** The route table: every documented REST path, one row each. */
@@ -16,4 +17,5 @@ export const routes: Route[] = [
   ...nodeRoutes,
   ...usageRoutes,
   ...deploymentRoutes,
+  ...scimRoutes,
 ];
