@@ -8,6 +8,7 @@ import { createLogger } from '../src/logger.js';
 import { createRuntime } from '../src/server.js';
 import { type BenchPath, setUpPaths } from './bench-paths.js';
 import { type Server, median, spawnServer, stop } from './bench-server.js';
+import { benchScim, printScim } from './bench-scim.js';
 import { ADMIN_KEY, benchConfig, benchUsage } from './bench-usage.js';
 
 // Servers run in child processes so the load generator does not share their event loop. Every server of a
@@ -153,7 +154,11 @@ async function throughput(log: (s: string) => void): Promise<void> {
 
 async function main(): Promise<void> {
   const log = (s: string) => process.stdout.write(`${s}\n`);
-  await throughput(log);
+  if (process.env.BENCH_THROUGHPUT !== '0') await throughput(log);
+  if (process.env.BENCH_SCIM !== '0') {
+    log('');
+    printScim(await benchScim({ log }), log);
+  }
   if (process.env.BENCH_USAGE === '0') return;
   log('');
   const usage = await benchUsage({ log });
