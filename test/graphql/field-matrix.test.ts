@@ -83,6 +83,14 @@ const FAMILY: Record<string, Model[]> = {
   'Organization.nodes': PORTAL,
   'Organization.usage': PORTAL,
   'Organization.users': PORTAL,
+  'Organization.scimTokens': PORTAL,
+  'Organization.directoryUsers': PORTAL,
+  'Organization.directoryGroups': PORTAL,
+  'Query.scimRoles': PORTAL,
+  'Query.scimGroupRoleMappings': PORTAL,
+  'Mutation.createScimToken': PORTAL,
+  'Mutation.revokeScimToken': PORTAL,
+  'Mutation.mapScimGroupRole': PORTAL,
   'Organization.contactEmail': ['portal_session', 'admin_api_key'],
   'Organization.contactPhone': ['portal_session', 'admin_api_key'],
 };
@@ -104,6 +112,8 @@ function grants(map: ScopeMap, p: Credential['principal']): boolean {
         return p?.model === 'api_key' && (p.scopes!.includes('*') || p.scopes!.includes(param as string));
       case 'anyApiKey':
         return p?.model === 'api_key';
+      case 'scim':
+        return p?.model === 'scim_token';
       default:
         throw new Error(`the matrix does not know the scope ${scope}: teach it`);
     }
@@ -116,6 +126,7 @@ function modelsOf(map: ScopeMap): Set<Model> {
     if (scope === '$any' || scope === '$all') for (const m of modelsOf(param as ScopeMap)) out.add(m);
     else if (scope === 'session' || scope === 'permission') out.add('portal_session');
     else if (scope === 'admin') out.add('admin_api_key');
+    else if (scope === 'scim') out.add('scim_token');
     else out.add('api_key');
   }
   return out;
@@ -190,13 +201,16 @@ describe('GraphQL field matrix: every field x every credential, from the declare
       credentials.push({ name: `session (${role})`, opts: () => ({ cookie }), principal: { model: 'portal_session', role }, presented: 'portal_session' });
     }
     const other = await h.login('globex');
+    const scim = await h.scimToken('acme', ownerNow);
     const ip = () => `198.51.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
     credentials.push(
       { name: "another org's session (owner)", opts: () => ({ cookie: other }), principal: { model: 'portal_session', role: 'owner' }, presented: 'portal_session' },
       { name: 'no credential', opts: () => ({}), principal: null, presented: null },
       { name: 'admin key', opts: () => ({ headers: { 'x-admin-api-key': ADMIN_KEY } }), principal: { model: 'admin_api_key' }, presented: 'admin_api_key' },
       { name: 'wrong admin key', opts: () => ({ headers: { 'x-admin-api-key': 'adm_wrong_0123456789' }, ip: ip() }), principal: null, presented: 'admin_api_key' },
-      { name: 'SCIM token', opts: () => ({ headers: { authorization: 'Bearer scim_0123456789abcdefghijklmnop' } }), principal: null, presented: 'scim_token' },
+      // A real token of the organization: it opens no GraphQL field, and every refusal says so.
+      { name: 'SCIM token', opts: () => ({ headers: { authorization: `Bearer ${scim.token}` } }), principal: { model: 'scim_token' }, presented: 'scim_token' },
+      { name: 'malformed SCIM token', opts: () => ({ headers: { authorization: 'Bearer scim_0123456789abcdefghijklmnop' }, ip: ip() }), principal: null, presented: 'scim_token' },
       { name: 'API key, every scope', opts: () => ({ headers: { 'x-api-key': all.key } }), principal: { model: 'api_key', scopes: ['*'] }, presented: 'api_key' },
       { name: 'API key, unrelated scope', opts: () => ({ headers: { 'x-api-key': unrelated.key } }), principal: { model: 'api_key', scopes: ['policies:read'] }, presented: 'api_key' },
       { name: 'revoked API key', opts: () => ({ headers: { authorization: `Bearer ${revoked.key}` }, ip: ip() }), principal: null, presented: 'api_key' },

@@ -37,7 +37,8 @@ const PRESENTED: Record<string, RegExp> = {
   'org B session': /a portal session was presented/,
   'org A viewer session': /a portal session was presented/,
   'admin key': /the admin API key was presented/,
-  'SCIM token': /a SCIM bearer token was presented: SCIM tokens are accepted only on \/scim\/v2/,
+  'SCIM token of A': /a SCIM bearer token was presented: SCIM tokens are accepted only on \/scim\/v2/,
+  'SCIM token of B': /a SCIM bearer token was presented: SCIM tokens are accepted only on \/scim\/v2/,
   'API key of A, all scopes': /a runtime API key was presented/,
   'API key of A, unrelated scope': /a runtime API key was presented/,
   'no credential': /no credential was presented/,
@@ -47,6 +48,8 @@ describe('access matrix: every route x every principal kind', () => {
   let h: Harness;
   const callers: Record<string, CallOptions> = {};
   let keyOfA: string;
+  let scimTokenOfA: string;
+  let groupOfA: string;
   before(async () => {
     h = await Harness.start();
     await h.createOrg('acme');
@@ -56,12 +59,16 @@ describe('access matrix: every route x every principal kind', () => {
     callers['org B session'] = { cookie: await h.login('globex') };
     callers['org A viewer session'] = { cookie: (await h.userSession('acme', 'viewer', owner)).cookie };
     callers['admin key'] = { headers: { 'x-admin-api-key': ADMIN_KEY } };
-    callers['SCIM token'] = { headers: { authorization: 'Bearer scim_0123456789abcdefghijklmnop' } };
+    callers['SCIM token of A'] = { headers: { authorization: `Bearer ${(await h.scimToken('acme', owner)).token}` } };
+    callers['SCIM token of B'] = { headers: { authorization: `Bearer ${(await h.scimToken('globex')).token}` } };
     callers['API key of A, all scopes'] = { headers: { authorization: `Bearer ${(await h.apiKey('acme', ['*'], owner)).key}` } };
     callers['API key of A, unrelated scope'] = { headers: { 'x-api-key': (await h.apiKey('acme', ['policies:read'], owner)).key } };
     callers['no credential'] = {};
     // A real id of org A's, so another org's session is tried on data that exists.
     keyOfA = (await h.apiKey('acme', ['usage:write'], owner)).id;
+    const scimOfA = await h.scimToken('acme', owner);
+    scimTokenOfA = scimOfA.id;
+    groupOfA = (await h.scim(scimOfA.token, 'POST', 'Groups', { displayName: 'Matrix' })).body.id;
   });
   after(() => h.close());
 
@@ -74,27 +81,29 @@ describe('access matrix: every route x every principal kind', () => {
       return 401;
     }
     if (!caller.includes('session')) return 401;
-    // Viewers read everything in the portal and change nothing of keys.
+    // Viewers read everything in the portal and change nothing of keys; SCIM management is for sso:configure.
     if (caller === 'org A viewer session' && method !== 'GET' && path.startsWith('/api/v1/keys')) return 403;
+    if (caller === 'org A viewer session' && path.startsWith('/api/v1/scim/')) return 403;
     // Another organization's real ids are simply not there for this caller.
-    if (caller === 'org B session' && path.includes(':id')) return 404;
+    if (caller === 'org B session' && (path.includes(':id') || path.includes(':groupId'))) return 404;
     return 'allowed';
   }
 
   it('covers every route of the table', () => {
     const families = routes.map((r) => familyOf(r.method, r.path));
     // A new route changes these on purpose: whoever adds one decides which door it is.
-    assert.deepEqual(Object.fromEntries(['public', 'admin', 'runtime', 'portal'].map((f) => [f, families.filter((x) => x === f).length])), { public: 6, admin: 9, runtime: 2, portal: 11 });
+    assert.deepEqual(Object.fromEntries(['public', 'admin', 'runtime', 'portal'].map((f) => [f, families.filter((x) => x === f).length])), { public: 6, admin: 9, runtime: 2, portal: 17 });
   });
 
   for (const r of routes) {
     const family = familyOf(r.method, r.path);
     it(`${r.method} ${r.path} (${family})`, async () => {
-      const path = r.path.replace(':org_id', 'acme').replace(':id', keyOfA);
+      const path = r.path.replace(':org_id', 'acme').replace(':id', r.path.startsWith('/api/v1/scim/') ? scimTokenOfA : keyOfA).replace(':groupId', groupOfA);
       for (const [caller, opts] of Object.entries(callers)) {
         if (r.path === '/api/v1/auth/logout' && caller.includes('session')) continue; // would end the shared session
         const want = expected(family, caller, r.method, r.path);
-        const body = ['POST', 'PUT', 'PATCH'].includes(r.method) ? {} : undefined;
+        // The role mapping takes a role: with it, another org's group is not found rather than the body refused.
+        const body = ['POST', 'PUT', 'PATCH'].includes(r.method) ? (r.path.endsWith('/role-mapping') ? { role_id: 'viewer' } : {}) : undefined;
         const before = await h.runtime.database.db.selectFrom('api_keys').select(['id', 'revoked_at']).where('id', '=', keyOfA).executeTakeFirstOrThrow();
         const res = await h.call(r.method, path, { ...opts, body });
         const where = `${caller} -> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
@@ -115,7 +124,7 @@ describe('access matrix: every route x every principal kind', () => {
           assert.match(res.body.error.message, PRESENTED[caller], where);
         } else {
           assert.equal(res.body.error.code, 'FORBIDDEN', where);
-          assert.match(res.body.error.message, caller.includes('viewer') ? /your role \(viewer\) lacks the permission keys:manage/ : /this API key lacks the scope/, where);
+          assert.match(res.body.error.message, caller.includes('viewer') ? /your role \(viewer\) lacks the permission (keys:manage|sso:configure)/ : /this API key lacks the scope/, where);
         }
       }
     });
