@@ -16,7 +16,7 @@ import { mountProbes } from './http/probes.js';
 import { type AppEnv, requestContext } from './http/request-context.js';
 import { responseHeaders } from './http/response-headers.js';
 import { routes } from './rest/routes/index.js';
-import { scimError } from './scim/errors.js';
+import { scimError, scimTooLarge } from './scim/errors.js';
 import { mountScim } from './scim/router.js';
 import { mountRoutes } from './rest/router.js';
 import type { Services } from './services/index.js';
@@ -54,7 +54,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }
 
   // SCIM callers are identity providers, never browsers: no CORS, and a header credential on every request.
-  app.use('/scim/*', limit);
+  app.use('/scim/*', bodySizeLimit(scimTooLarge));
   app.use('/scim/*', requestContext(deps, scimError));
   mountScim(app, { config, logger });
 

@@ -44,6 +44,10 @@ export function scimError(c: HonoContext, err: unknown): Response {
   return scimJson(c, scimErrorBody(err), err.status, headers);
 }
 
+export function scimTooLarge(c: HonoContext, detail: string): Response {
+  return scimJson(c, { schemas: [ERROR_SCHEMA], status: '413', detail }, 413);
+}
+
 /** Bad protocol input of the adapter's own (a query parameter, a header), in the domain's terms. */
 export function badRequest(detail: string, fault: InputFault = 'value'): InvalidInput {
   return new InvalidInput(detail, undefined, undefined, fault);
