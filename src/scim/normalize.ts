@@ -82,6 +82,8 @@ export function coerceOne(def: AttributeDef, value: unknown, where: string): unk
       // IdPs map numeric source fields (employeeNumber) straight through.
       const text = def.type === 'string' && typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
       if (typeof text !== 'string') return fail(`${where} must be a string, got ${quote(value)}`, 'value');
+      // PostgreSQL text cannot hold NUL (a server error there, stored on SQLite): refused on both.
+      if (text.includes('\u0000')) fail(`${where} must not contain a NUL character`, 'value');
       if (text.length > MAX_STRING) fail(`${where} is ${text.length} characters long; at most ${MAX_STRING} are kept`, 'value');
       if (def.type === 'dateTime' && Number.isNaN(Date.parse(text))) {
         fail(`${where} must be a date and time such as "2024-05-01T12:00:00Z", got ${quote(value)}`, 'value');
@@ -210,7 +212,7 @@ export function memberIds(value: unknown, where: string): string[] {
   if (list.length > MAX_MEMBERS) fail(`${where} has ${list.length} values; at most ${MAX_MEMBERS} are taken at once`, 'tooMany');
   const ids = list.map((member, i) => {
     const id = isObject(member) ? entry(member, 'value')?.[1] : undefined;
-    if (typeof id !== 'string' || !id.trim() || id.length > MAX_STRING) {
+    if (typeof id !== 'string' || !id.trim() || id.length > MAX_STRING || id.includes('\u0000')) {
       fail(`${where}[${i}] must be an object with the member's id as a string "value", such as {"value": "2819c223"}, got ${quote(member)}`, 'value');
     }
     return id;

@@ -4,6 +4,7 @@ import { hashPassword } from '../auth/passwords.js';
 import type { Clock } from '../clock.js';
 import { type DB, type Trx, inTransaction } from '../db/database.js';
 import { lockOrganization } from '../db/organizations.js';
+import { findScimUser } from '../db/directory.js';
 import { deleteUserSessions } from '../db/sessions.js';
 import {
   type User,
@@ -107,6 +108,13 @@ export class UserService {
     return this.change(actor, userId, async (trx, user) => {
       const status = active ? 'active' : 'disabled';
       if (user.status === status) return user;
+      if (active) {
+        // The identity provider decides whether a provisioned user may sign in: the portal cannot undo its no.
+        const provisioned = await findScimUser(trx, user.orgId, user.id);
+        if (provisioned && !provisioned.active) {
+          throw new Conflict('this user was deactivated by your identity provider (SCIM); reactivate them there');
+        }
+      }
       if (!active) {
         if (user.id === actor.id) throw new InvalidInput('names your own account, which you cannot disable', 'userId');
         if (user.role === 'owner') await this.keepAnOwner(trx, user, 'disable');

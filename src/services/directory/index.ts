@@ -27,7 +27,7 @@ import {
   updateScimUser,
 } from '../../db/directory.js';
 import { deleteUserSessions } from '../../db/sessions.js';
-import { deleteUser, findLoginAccount, insertUser, updateUserFields } from '../../db/users.js';
+import { deleteUser, findLoginAccount, findUser, insertUser, updateUserFields } from '../../db/users.js';
 import { FILTERABLE_GROUP, FILTERABLE_USER, type FilterableResource } from '../../domain/directory.js';
 import { Conflict, InvalidInput, NotFound, PreconditionFailed } from '../../domain/errors.js';
 import { ROLES, type Role } from '../../domain/vocabulary.js';
@@ -153,7 +153,10 @@ export class DirectoryService {
       const next = change(current.document);
       const document: Document & { active: boolean } = { ...next, active: next.active === undefined ? current.active : next.active !== false };
       const groups = (await groupsOfUsers(trx, orgId, [id])).get(id) ?? [];
-      if (JSON.stringify(document) === JSON.stringify(current.document)) return { ...current, groups };
+      const portalUser = await findUser(trx, orgId, id);
+      const inStep = portalUser?.status === (document.active ? 'active' : 'disabled');
+      // Nothing changed and the portal agrees: no write, no new version (Okta PUTs back what it just read).
+      if (inStep && JSON.stringify(document) === JSON.stringify(current.document)) return { ...current, groups };
       await this.assertUserNameFree(trx, orgId, document, id);
       const email = portalEmail(document);
       const holder = await findLoginAccount(trx, orgId, email);
