@@ -118,15 +118,18 @@ class SqlCompiler {
       return op === 'eq' ? sql<SqlBool>`(${x} = ${n})` : sql<SqlBool>`(${x} is null or ${x} <> ${n})`;
     }
     const s = String(v);
+    // SQL's length and substr count code points (both databases); JavaScript's length counts UTF-16 units.
+    const n = [...s].length;
     switch (op) {
       case 'eq':
-        return sql<SqlBool>`(${x} = ${s})`;
+        // Guarded like the others: a missing value is false, not NULL, or `not (x eq "v")` would drop it.
+        return sql<SqlBool>`(${x} is not null and ${x} = ${s})`;
       case 'ne':
         return sql<SqlBool>`(${x} is null or ${x} <> ${s})`;
       case 'sw':
-        return sql<SqlBool>`(${x} is not null and substr(${x}, 1, ${s.length}) = ${s})`;
+        return sql<SqlBool>`(${x} is not null and substr(${x}, 1, ${n}) = ${s})`;
       case 'ew':
-        return sql<SqlBool>`(${x} is not null and length(${x}) >= ${s.length} and substr(${x}, length(${x}) - ${s.length - 1}) = ${s})`;
+        return sql<SqlBool>`(${x} is not null and length(${x}) >= ${n} and substr(${x}, length(${x}) - ${n - 1}) = ${s})`;
       case 'co':
         return s === ''
           ? sql<SqlBool>`(${x} is not null)`

@@ -94,6 +94,8 @@ async function insertValues(db: Executor, orgId: string, userId: string, values:
 }
 
 export async function findScimUser(db: Executor, orgId: string, id: string): Promise<(StoredResource & { active: boolean }) | null> {
+  // No id holds NUL, and PostgreSQL refuses one in a parameter: a malformed id is simply not found.
+  if (id.includes('\u0000')) return null;
   const row = await db.selectFrom('scim_users').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
   return row ? { ...toStored(row), active: row.active === 1 } : null;
 }
@@ -219,6 +221,7 @@ export async function bumpScimGroup(db: Executor, orgId: string, id: string, at:
 }
 
 export async function findScimGroup(db: Executor, orgId: string, id: string): Promise<StoredGroup | null> {
+  if (id.includes('\u0000')) return null;
   const row = await db.selectFrom('scim_groups').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
   return row ? toGroup(row) : null;
 }

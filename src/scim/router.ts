@@ -6,7 +6,7 @@ import { DomainError, NotFound, NotImplemented } from '../domain/errors.js';
 import { authorizeScopes } from '../graphql/builder.js';
 import { isJsonContentType } from '../http/boundary.js';
 import type { AppEnv } from '../http/request-context.js';
-import { MAX_PAGE, type ListQuery, type VersionCheck } from '../services/directory/index.js';
+import { MAX_PAGE, type ListQuery, type MemberChange, type VersionCheck } from '../services/directory/index.js';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import { SCIM_JSON, badRequest, scimError, scimErrorBody, scimJson } from './errors.js';
 import { membersOf, normalizeResource } from './normalize.js';
@@ -287,8 +287,10 @@ export function mountScim(app: Hono<AppEnv>, deps: ScimRouterDeps): void {
       const params = listParams(queryOf(c));
       const body = await readBody(c);
       const document = normalizeResource(GROUP_TYPE, body);
-      const members = membersOf(body) ?? [];
-      const group = await ctx.services.directory.updateGroup(ctx.actor, idOf(c), () => ({ document, members: [{ op: 'replace', ids: members }] }), versionCheck(c), {
+      // A PUT without members leaves them be: a client that never sends them must not empty the group.
+      const members = membersOf(body);
+      const changes: MemberChange[] = members === undefined ? [] : [{ op: 'replace', ids: members }];
+      const group = await ctx.services.directory.updateGroup(ctx.actor, idOf(c), () => ({ document, members: changes }), versionCheck(c), {
         withMembers: wants('members', params.attributes, params.excluded),
       });
       return wrote(c, project(renderGroup(group, base), params.attributes, params.excluded, []), 200, group.version);

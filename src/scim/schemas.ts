@@ -151,7 +151,6 @@ export const ENTERPRISE_USER: SchemaDef = {
       subAttributes: [
         str('value', 'The id of the SCIM resource representing the manager.', { caseExact: true }),
         reference('The URI of the SCIM resource representing the manager.', ['User']),
-        str('displayName', 'The displayName of the manager.', { mutability: 'readOnly' }),
       ],
     }),
   ],

@@ -6,6 +6,7 @@ import {
   type FilterValue,
   type FilterableAttribute,
   type FilterableResource,
+  INDEXED_USER_VALUES,
   type MultiValued,
 } from '../../domain/directory.js';
 import { InvalidInput } from '../../domain/errors.js';
@@ -119,16 +120,25 @@ export function parseFilter(resource: FilterableResource, text: string): Directo
   return new Compiler(resource).node(ast, 1, null);
 }
 
-/** The sort key, by an attribute the resource can sort on (single-valued, filterable). */
+/** The sort key: a single-valued attribute, or a multi-valued one kept as rows by its value (primary first). */
 export function parseSort(resource: FilterableResource, sortBy: string | undefined, sortOrder: string | undefined): DirectorySort | null {
   if (sortOrder !== undefined && !/^(ascending|descending)$/i.test(sortOrder)) {
     throw new InvalidInput(`sortOrder must be ascending or descending, not ${JSON.stringify(sortOrder.slice(0, 32))}`, undefined, undefined, 'value');
   }
   if (!sortBy) return null;
+  const descending = /^descending$/i.test(sortOrder ?? '');
   const canonical = canonicalPath(sortBy);
   const found = lookup(resource.single, canonical) ?? lookup(resource.single, `${canonical}.value`);
-  if (found) return { attribute: found[0], descending: /^descending$/i.test(sortOrder ?? '') };
-  const multi = lookup(resource.multi, canonical.split('.')[0]);
-  if (multi) return { attribute: `${multi[0]}.value`, descending: /^descending$/i.test(sortOrder ?? '') };
-  throw new InvalidInput(`sortBy ${JSON.stringify(sortBy.slice(0, 64))} is not an attribute the list can be sorted by`, undefined, undefined, 'value');
+  if (found) return { attribute: found[0], descending };
+  const [name, sub = 'value', ...more] = canonical.split('.');
+  const multi = lookup(resource.multi, name);
+  if (multi && more.length === 0 && sub.toLowerCase() === 'value' && (INDEXED_USER_VALUES as readonly string[]).includes(multi[0])) {
+    return { attribute: `${multi[0]}.value`, descending };
+  }
+  throw new InvalidInput(
+    `sortBy ${JSON.stringify(sortBy.slice(0, 64))} is not an attribute the list can be sorted by; sort by a single-valued attribute such as ${Object.keys(resource.single).slice(0, 4).join(', ')}`,
+    undefined,
+    undefined,
+    'value',
+  );
 }
