@@ -147,7 +147,10 @@ function quoteIdent(name: string): string {
   return name;
 }
 
-/** Runs fn in a transaction; SQLite serialises through Kysely's single connection, pg through row locks. */
+/**
+ * Runs fn in a transaction. SQLite serialises them through Kysely's single connection; on PostgreSQL (read
+ * committed) a change that reads before it writes takes its own row lock first (lockOrganization, an upsert).
+ */
 export function inTransaction<T>(db: DB, fn: (trx: Trx) => Promise<T>): Promise<T> {
   return db.transaction().execute(fn);
 }

@@ -70,7 +70,7 @@ const USERS: Target = {
     roles: userValues('roles'),
     groups: {
       from: (inner) =>
-        sql<SqlBool>`exists (select 1 from scim_members m inner join scim_groups mg on mg.id = m.group_id where m.user_id = u.id and ${inner})`,
+        sql<SqlBool>`exists (select 1 from scim_members m inner join scim_groups mg on mg.id = m.group_id where m.org_id = u.org_id and m.user_id = u.id and ${inner})`,
       columns: { value: col('m.group_id'), display: col('mg.display_name_lower') },
     },
   },
@@ -86,7 +86,7 @@ const GROUPS: Target = {
   },
   multi: {
     members: {
-      from: (inner) => sql<SqlBool>`exists (select 1 from scim_members m where m.group_id = g.id and ${inner})`,
+      from: (inner) => sql<SqlBool>`exists (select 1 from scim_members m where m.org_id = g.org_id and m.group_id = g.id and ${inner})`,
       columns: { value: col('m.user_id') },
     },
   },

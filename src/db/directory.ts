@@ -1,19 +1,20 @@
-import { type RawBuilder, type SqlBool, sql } from 'kysely';
+import { type RawBuilder, type Selectable, type SqlBool, sql } from 'kysely';
 import type { DirectoryFilter, DirectorySort } from '../domain/directory.js';
-import type { Role } from '../domain/vocabulary.js';
+import { ROLE_RANK, type Role } from '../domain/vocabulary.js';
 import type { Executor } from './database.js';
 import { compileFilter, compileSort } from './directory-filter.js';
 import type { ScimGroupsTable, ScimUsersTable } from './tables/scim.js';
 
 /** The filterable attributes of a user, lower-cased where not case-exact; derived from the resource. */
-export type UserIndex = Omit<ScimUsersTable, 'id' | 'org_id' | 'resource' | 'version' | 'created_at' | 'updated_at'>;
+export type UserIndex = Omit<ScimUsersTable, 'id' | 'org_id' | 'resource' | 'version' | 'created_at' | 'updated_at' | 'portal_disabled'>;
 
 export interface IndexedValue {
   attr: string;
   value: string | null;
   type: string | null;
   display: string | null;
-  primary: boolean;
+  /** null when the value did not say. */
+  primary: boolean | null;
 }
 
 export interface StoredResource {
@@ -36,7 +37,6 @@ export interface Page {
   limit: number;
 }
 
-const RANKS: Record<Role, number> = { owner: 1, admin: 2, policy_admin: 3, developer: 4, viewer: 5 };
 
 function toStored(r: { id: string; org_id: string; resource: string; version: number; created_at: string; updated_at: string }): StoredResource {
   return {
@@ -87,17 +87,43 @@ async function insertValues(db: Executor, orgId: string, userId: string, values:
         value: v.value,
         type: v.type,
         display: v.display,
-        is_primary: v.primary ? 1 : 0,
+        is_primary: v.primary === null ? null : v.primary ? 1 : 0,
       })),
     )
     .execute();
 }
 
-export async function findScimUser(db: Executor, orgId: string, id: string): Promise<(StoredResource & { active: boolean }) | null> {
+export interface StoredUser extends StoredResource {
+  active: boolean;
+  /** Disabled in the portal by an admin, whatever the identity provider says. */
+  portalDisabled: boolean;
+}
+
+function toUser(r: Selectable<ScimUsersTable>): StoredUser {
+  return { ...toStored(r), active: r.active === 1, portalDisabled: r.portal_disabled === 1 };
+}
+
+export async function findScimUser(db: Executor, orgId: string, id: string): Promise<StoredUser | null> {
   // No id holds NUL, and PostgreSQL refuses one in a parameter: a malformed id is simply not found.
   if (id.includes('\u0000')) return null;
   const row = await db.selectFrom('scim_users').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-  return row ? { ...toStored(row), active: row.active === 1 } : null;
+  return row ? toUser(row) : null;
+}
+
+export async function setPortalDisabled(db: Executor, orgId: string, id: string, disabled: boolean): Promise<void> {
+  await db.updateTable('scim_users').set({ portal_disabled: disabled ? 1 : 0 }).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+/** Their groups changed: the users' representation did too, so their version and lastModified move. */
+export async function bumpScimUsers(db: Executor, orgId: string, ids: readonly string[], at: string): Promise<void> {
+  for (const chunk of chunks([...new Set(ids)], 500)) {
+    await db
+      .updateTable('scim_users')
+      .set((eb) => ({ version: eb('version', '+', 1), updated_at: at }))
+      .where('org_id', '=', orgId)
+      .where('id', 'in', chunk)
+      .execute();
+  }
 }
 
 export async function findScimUserIdByUserName(db: Executor, orgId: string, userNameLower: string): Promise<string | null> {
@@ -129,7 +155,7 @@ export async function listScimUsers(
   db: Executor,
   orgId: string,
   q: { filter: DirectoryFilter | null; sort: DirectorySort | null; page: Page },
-): Promise<{ total: number; items: (StoredResource & { active: boolean })[] }> {
+): Promise<{ total: number; items: StoredUser[] }> {
   const cond = where(db, 'users', q.filter);
   const [{ n }] = await db
     .selectFrom('scim_users as u')
@@ -148,7 +174,7 @@ export async function listScimUsers(
     .limit(q.page.limit)
     .offset(q.page.offset)
     .execute();
-  return { total, items: rows.map((r) => ({ ...toStored(r), active: r.active === 1 })) };
+  return { total, items: rows.map(toUser) };
 }
 
 /** The groups of each user, for the read-only `groups` attribute: one statement for a whole page. */
@@ -300,7 +326,7 @@ export async function addMembers(db: Executor, orgId: string, groupId: string, u
     const rows = await db
       .insertInto('scim_members')
       .values(chunk.map((user_id) => ({ org_id: orgId, group_id: groupId, user_id })))
-      .onConflict((oc) => oc.columns(['group_id', 'user_id']).doNothing())
+      .onConflict((oc) => oc.columns(['org_id', 'group_id', 'user_id']).doNothing())
       .returning('user_id')
       .execute();
     for (const r of rows) added.push(r.user_id);
@@ -334,7 +360,7 @@ export async function memberIds(db: Executor, orgId: string, groupId: string): P
 export async function setGroupRole(db: Executor, orgId: string, groupId: string, role: Role | null, at: string): Promise<void> {
   await db
     .updateTable('scim_groups')
-    .set({ role, role_rank: role ? RANKS[role] : null, role_mapped_at: role ? at : null })
+    .set({ role, role_rank: role ? ROLE_RANK[role] : null, role_mapped_at: role ? at : null })
     .where('org_id', '=', orgId)
     .where('id', '=', groupId)
     .execute();
@@ -352,7 +378,7 @@ export async function listGroupRoles(db: Executor, orgId: string): Promise<{ gro
 }
 
 const bestRole = sql<string>`coalesce((select g.role from scim_members m inner join scim_groups g on g.id = m.group_id
-  where m.user_id = users.id and g.role is not null order by g.role_rank limit 1), 'viewer')`;
+  where m.org_id = users.org_id and m.user_id = users.id and g.role is not null order by g.role_rank limit 1), 'viewer')`;
 
 /**
  * Gives users the most privileged role of their mapped groups, or viewer in none, where SCIM assigned their
@@ -368,7 +394,7 @@ export async function recomputeScimRoles(db: Executor, orgId: string, who: { use
     .where('kind', '=', 'person')
     .where(sql<SqlBool>`role <> ${bestRole}`);
   if ('groupId' in who) {
-    const r = await base.where('id', 'in', (eb) => eb.selectFrom('scim_members').select('user_id').where('group_id', '=', who.groupId)).executeTakeFirst();
+    const r = await base.where('id', 'in', (eb) => eb.selectFrom('scim_members').select('user_id').where('org_id', '=', orgId).where('group_id', '=', who.groupId)).executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
   let changed = 0;

@@ -126,6 +126,7 @@ export async function findScimTokenForAuth(db: Executor, id: string) {
 /** One request of a token: its hour's counter, last use, and the last error when it failed. */
 export async function recordScimTraffic(
   db: Executor,
+  orgId: string,
   tokenId: string,
   at: string,
   statusClass: StatusClass,
@@ -136,7 +137,7 @@ export async function recordScimTraffic(
   const hour = `${at.slice(0, 13)}:00:00.000Z`;
   await db
     .insertInto('scim_token_traffic')
-    .values({ token_id: tokenId, hour, status_class: statusClass, count: 1 })
+    .values({ org_id: orgId, token_id: tokenId, hour, status_class: statusClass, count: 1 })
     .onConflict((oc) => oc.columns(['token_id', 'hour', 'status_class']).doUpdateSet({ count: sql`scim_token_traffic.count + 1` }))
     .execute();
   if (!touch) return;

@@ -14,3 +14,6 @@ export type NodeBand = (typeof NODE_BANDS)[number];
 /** The portal roles. What each may do is the permission catalogue's business (auth/permissions.ts). */
 export const ROLES = ['owner', 'admin', 'policy_admin', 'developer', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** Most privileged first: a user in several mapped groups gets the role of lowest rank. */
+export const ROLE_RANK: Record<Role, number> = { owner: 1, admin: 2, policy_admin: 3, developer: 4, viewer: 5 };

@@ -21,9 +21,10 @@ import {
   type ScimDocument,
   splitUrn,
 } from './normalize.js';
+import { CONTROL } from '../services/directory/filter.js';
+import type { MemberChange } from '../services/directory/index.js';
 import { type AttributeDef, findAttribute, GROUP_TYPE, type ResourceTypeDef, type SchemaDef } from './schemas.js';
 
-export type MemberChange = { op: 'add'; ids: string[] } | { op: 'remove'; ids: string[] } | { op: 'replace'; ids: string[] };
 
 type Op = 'add' | 'remove' | 'replace';
 type Item = Record<string, unknown>;
@@ -149,6 +150,8 @@ function resolve(type: ResourceTypeDef, text: string, lenient: boolean): Target 
 }
 
 function parseFilter(filterText: string, path: string): Filter {
+  // As for list filters: no control character reaches the parser, whose string pattern backtracks on them.
+  if (CONTROL.test(filterText)) fail(`path ${quote(path)} has a filter with a control character (a line break, a tab, NUL)`, 'filter');
   try {
     return parse(filterText);
   } catch {

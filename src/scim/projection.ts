@@ -21,11 +21,12 @@ function find(obj: Json, key: string): string | undefined {
   return Object.keys(obj).find((k) => k.toLowerCase() === lower);
 }
 
-export function parseAttributeList(value: string | string[] | undefined, name: string): string[] {
-  if (value === undefined) return [];
-  const list = Array.isArray(value) ? value : value.split(',');
+export function parseAttributeList(value: unknown, name: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value !== 'string' && !Array.isArray(value)) throw badRequest(`${name} must be a comma-separated string or a list of attribute names`);
+  const list: unknown[] = Array.isArray(value) ? value : value.split(',');
   if (list.some((x) => typeof x !== 'string')) throw badRequest(`${name} must be a list of attribute names`);
-  const out = list.map((x) => x.trim()).filter((x) => x !== '');
+  const out = (list as string[]).map((x) => x.trim()).filter((x) => x !== '');
   if (out.length > 100 || out.some((x) => x.length > 256)) throw badRequest(`${name} lists too many or too long attribute names`);
   return out;
 }

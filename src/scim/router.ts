@@ -17,6 +17,7 @@ import { ENTERPRISE_SCHEMA, GROUP_TYPE, LIST_SCHEMA, USER_TYPE } from './schemas
 
 const PREFIX = '/scim/v2';
 const DEFAULT_COUNT = 100;
+const GROUPS_WITH_MEMBERS = 20;
 const EXTENSIONS = [ENTERPRISE_SCHEMA];
 
 type Handler = (c: HonoContext<AppEnv>, ctx: Context, base: string) => Promise<Response>;
@@ -80,8 +81,8 @@ function listParams(source: Record<string, unknown>): ListParams {
       startIndex: Math.max(1, startIndex),
       count: Math.min(MAX_PAGE, Math.max(0, count)),
     },
-    attributes: parseAttributeList(source.attributes as string | string[] | undefined, 'attributes'),
-    excluded: parseAttributeList(source.excludedAttributes as string | string[] | undefined, 'excludedAttributes'),
+    attributes: parseAttributeList(source.attributes, 'attributes'),
+    excluded: parseAttributeList(source.excludedAttributes, 'excludedAttributes'),
   };
 }
 
@@ -177,7 +178,7 @@ export function mountScim(app: Hono<AppEnv>, deps: ScimRouterDeps): void {
     let response: Response;
     try {
       await authorizeScopes(ctx, { scim: true });
-      await ctx.services.scimTokens.admit(ctx.actor as never);
+      if (ctx.principal.kind === 'scim') await ctx.services.scimTokens.admit(ctx.principal, ctx.actor);
       response = await handler(c, ctx, baseOf(c, config));
     } catch (err) {
       failure = err;
@@ -187,7 +188,7 @@ export function mountScim(app: Hono<AppEnv>, deps: ScimRouterDeps): void {
     if (ctx.principal.kind === 'scim') {
       const body = failure instanceof DomainError ? scimErrorBody(failure) : null;
       await ctx.services.scimTokens
-        .recordOutcome(ctx.principal.tokenId, {
+        .recordOutcome(ctx.principal.orgId, ctx.principal.tokenId, {
           status: response.status,
           scimType: body?.scimType ?? null,
           detail: body?.detail ?? (failure ? 'internal error' : null),
@@ -254,7 +255,10 @@ export function mountScim(app: Hono<AppEnv>, deps: ScimRouterDeps): void {
   // Groups -------------------------------------------------------------------------------------------
   const listGroups = async (c: HonoContext<AppEnv>, ctx: Context, base: string, params: ListParams) => {
     const withMembers = wants('members', params.attributes, params.excluded);
-    const { total, items } = await ctx.services.directory.listGroups(ctx.actor, params.query, { withMembers });
+    // With their members, a page holds fewer groups (a client pages on by itemsPerPage): one list of
+    // 200 groups of 10,000 would be two million rows in one answer.
+    const query = withMembers ? { ...params.query, count: Math.min(params.query.count, GROUPS_WITH_MEMBERS) } : params.query;
+    const { total, items } = await ctx.services.directory.listGroups(ctx.actor, query, { withMembers });
     const resources = items.map((g) => project(renderGroup(g, base), params.attributes, params.excluded, []));
     return scimJson(c, listResponse(total, params.query.startIndex, resources), 200);
   };

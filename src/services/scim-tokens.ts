@@ -65,8 +65,8 @@ export class ScimTokenService {
   }
 
   /** Counts a request of a token against its limit (configurable: SCIM_RATE_LIMIT a second); throws RateLimited past it. */
-  async admit(actor: Actor & { type: 'scim'; id: string }): Promise<void> {
-    await this.limiter.take(this.throttle, actor.id, actor);
+  async admit(token: ScimPrincipal, actor: Actor): Promise<void> {
+    await this.limiter.take(this.throttle, token.tokenId, actor);
   }
 
   async list(actor: Actor, page: { offset: number; limit: number }): Promise<ScimTokenHealth[]> {
@@ -132,17 +132,24 @@ export class ScimTokenService {
     const row = await findScimTokenForAuth(this.deps.db, SCIM_TOKEN_FORMAT.recordId(parsed.publicId));
     const digest = Buffer.from(sha256Hex(secret), 'hex');
     if (!row || !timingSafeEqual(digest, Buffer.from(row.digest, 'hex'))) return { rejected: 'unknown SCIM token' };
-    if (row.revokedAt) return { rejected: 'the SCIM token was revoked', orgId: row.orgId };
-    if (row.expiresAt && new Date(row.expiresAt).getTime() <= this.deps.clock.now().getTime()) {
-      return { rejected: 'the SCIM token has expired', orgId: row.orgId };
+    const refused = row.revokedAt
+      ? 'the SCIM token was revoked'
+      : row.expiresAt && new Date(row.expiresAt).getTime() <= this.deps.clock.now().getTime()
+        ? 'the SCIM token has expired'
+        : row.orgStatus !== 'ACTIVE'
+          ? `the organization is ${row.orgStatus.toLowerCase()}`
+          : null;
+    if (refused) {
+      // A provider still sending a dead token is the failure its admins most need to see in the token's health.
+      await this.recordOutcome(row.orgId, row.id, { status: 401, scimType: null, detail: `${refused}; make a new token and give it to the identity provider`, request: 'authentication' });
+      return { rejected: refused, orgId: row.orgId };
     }
-    if (row.orgStatus !== 'ACTIVE') return { rejected: `the organization is ${row.orgStatus.toLowerCase()}`, orgId: row.orgId };
     if (row.lastUsedAt) this.touched.set(row.id, Math.max(this.touched.get(row.id) ?? 0, new Date(row.lastUsedAt).getTime()));
     return { kind: 'scim', orgId: row.orgId, tokenId: row.id };
   }
 
   /** What a request of this token came to: counted by status class; a failure is kept as the last error. */
-  async recordOutcome(tokenId: string, outcome: ScimOutcome): Promise<void> {
+  async recordOutcome(orgId: string, tokenId: string, outcome: ScimOutcome): Promise<void> {
     const now = this.deps.clock.now();
     const at = now.toISOString();
     const statusClass = `${Math.min(5, Math.max(2, Math.floor(outcome.status / 100)))}xx` as StatusClass;
@@ -155,7 +162,7 @@ export class ScimTokenService {
       this.touched.set(tokenId, now.getTime());
       if (this.touched.size > 10_000) this.touched.clear();
     }
-    await recordScimTraffic(this.deps.db, tokenId, at, statusClass, error, touch);
+    await recordScimTraffic(this.deps.db, orgId, tokenId, at, statusClass, error, touch);
     if (now.getTime() - this.lastPrune > 3_600_000) {
       this.lastPrune = now.getTime();
       await pruneScimTraffic(this.deps.db, new Date(now.getTime() - 2 * DAY_MS).toISOString());

@@ -4,7 +4,7 @@ import { hashPassword } from '../auth/passwords.js';
 import type { Clock } from '../clock.js';
 import { type DB, type Trx, inTransaction } from '../db/database.js';
 import { lockOrganization } from '../db/organizations.js';
-import { findScimUser } from '../db/directory.js';
+import { findScimUser, setPortalDisabled } from '../db/directory.js';
 import { deleteUserSessions } from '../db/sessions.js';
 import {
   type User,
@@ -72,6 +72,8 @@ export class UserService {
       lastLoginAt: null,
     };
     await inTransaction(this.db, async (trx) => {
+      // Serialised with the directory's writes: a provider creating the same address meanwhile gets 409, not a 500.
+      await lockOrganization(trx, orgId);
       if (await findLoginAccount(trx, orgId, email)) {
         throw new Conflict(`a user with email ${email} already exists in this organization`);
       }
@@ -108,13 +110,13 @@ export class UserService {
     return this.change(actor, userId, async (trx, user) => {
       const status = active ? 'active' : 'disabled';
       if (user.status === status) return user;
-      if (active) {
-        // The identity provider decides whether a provisioned user may sign in: the portal cannot undo its no.
-        const provisioned = await findScimUser(trx, user.orgId, user.id);
-        if (provisioned && !provisioned.active) {
-          throw new Conflict('this user was deactivated by your identity provider (SCIM); reactivate them there');
-        }
+      // A provisioned user signs in only while both say yes: the portal cannot undo the identity provider's
+      // no, and the provider's next sync cannot undo the portal's (the portal's kill switch stays down).
+      const provisioned = await findScimUser(trx, user.orgId, user.id);
+      if (active && provisioned && !provisioned.active) {
+        throw new Conflict('this user was deactivated by your identity provider (SCIM); reactivate them there');
       }
+      if (provisioned) await setPortalDisabled(trx, user.orgId, user.id, !active);
       if (!active) {
         if (user.id === actor.id) throw new InvalidInput('names your own account, which you cannot disable', 'userId');
         if (user.role === 'owner') await this.keepAnOwner(trx, user, 'disable');

@@ -136,7 +136,7 @@ function modelsOf(map: ScopeMap): Set<Model> {
 async function scopeMapOf(scopes: unknown, args: Record<string, unknown>, p: Credential['principal']): Promise<ScopeMap> {
   if (typeof scopes !== 'function') return scopes as ScopeMap;
   const principal = p?.model === 'portal_session' ? { kind: 'session', role: p.role } : { kind: p ? 'other' : 'anonymous' };
-  const ctx = { principal, session: () => principal, loaders: { user: { load: async () => null } } };
+  const ctx = { principal, session: () => principal, loaders: { user: { load: async () => null } }, services: { directory: { groupRole: async () => null } } };
   return (await scopes(undefined, args, ctx)) as ScopeMap;
 }
 

@@ -35,17 +35,19 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Requests of each token per hour and status class: the sync health directory admins ask support about.
   await db.schema
     .createTable('scim_token_traffic')
+    .addColumn('org_id', 'text', (c) => c.notNull())
     .addColumn('token_id', 'text', (c) => c.notNull().references('scim_tokens.id').onDelete('cascade'))
     .addColumn('hour', 'text', (c) => c.notNull())
     .addColumn('status_class', 'text', (c) => c.notNull())
     .addColumn('count', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('scim_token_traffic_pk', ['token_id', 'hour', 'status_class'])
     .execute();
+  await db.schema.createIndex('scim_token_traffic_org_hour').on('scim_token_traffic').columns(['org_id', 'hour']).execute();
 
   await db.schema
     .createTable('scim_users')
     .addColumn('id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
-    .addColumn('org_id', 'text', (c) => c.notNull())
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.org_id').onDelete('cascade'))
     .addColumn('external_id', 'text')
     .addColumn('user_name', 'text', (c) => c.notNull())
     .addColumn('display_name', 'text')
@@ -59,6 +61,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('preferred_language', 'text')
     .addColumn('timezone', 'text')
     .addColumn('active', 'integer', (c) => c.notNull())
+    // An admin disabled them in the portal: they stay out whatever the identity provider sends, until the
+    // portal enables them again (the portal's kill switch outlives the provider's next sync).
+    .addColumn('portal_disabled', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('employee_number', 'text')
     .addColumn('cost_center', 'text')
     .addColumn('organization', 'text')
@@ -83,7 +88,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('value', 'text')
     .addColumn('type', 'text')
     .addColumn('display', 'text')
-    .addColumn('is_primary', 'integer', (c) => c.notNull())
+    // null when the value says nothing of primary: `primary pr` means it was said.
+    .addColumn('is_primary', 'integer')
     .addPrimaryKeyConstraint('scim_user_values_pk', ['user_id', 'attr', 'position'])
     .execute();
   await db.schema.createIndex('scim_user_values_org_attr_value').on('scim_user_values').columns(['org_id', 'attr', 'value']).execute();
@@ -112,9 +118,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('org_id', 'text', (c) => c.notNull())
     .addColumn('group_id', 'text', (c) => c.notNull().references('scim_groups.id').onDelete('cascade'))
     .addColumn('user_id', 'text', (c) => c.notNull().references('scim_users.id').onDelete('cascade'))
-    .addPrimaryKeyConstraint('scim_members_pk', ['group_id', 'user_id'])
+    .addPrimaryKeyConstraint('scim_members_pk', ['org_id', 'group_id', 'user_id'])
     .execute();
-  await db.schema.createIndex('scim_members_user').on('scim_members').columns(['user_id', 'group_id']).execute();
+  await db.schema.createIndex('scim_members_org_user').on('scim_members').columns(['org_id', 'user_id', 'group_id']).execute();
 }
 
 export async function down(): Promise<void> {

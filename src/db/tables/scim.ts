@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Tables of this area; merged into Tables in ../tables.ts. */
 export interface ScimTokensTable {
   id: string;
@@ -21,6 +23,7 @@ export interface ScimTokensTable {
 }
 
 export interface ScimTokenTrafficTable {
+  org_id: string;
   token_id: string;
   /** The hour's start, ISO-8601 UTC. */
   hour: string;
@@ -46,6 +49,7 @@ export interface ScimUsersTable {
   preferred_language: string | null;
   timezone: string | null;
   active: number;
+  portal_disabled: Generated<number>;
   employee_number: string | null;
   cost_center: string | null;
   organization: string | null;
@@ -68,7 +72,7 @@ export interface ScimUserValuesTable {
   value: string | null;
   type: string | null;
   display: string | null;
-  is_primary: number;
+  is_primary: number | null;
 }
 
 export interface ScimGroupsTable {

@@ -74,8 +74,8 @@ const query = (a: ListArgs) => ({
 builder.objectField(OrganizationRef, 'directoryUsers', (t) =>
   t.field({
     type: DirectoryUserListRef,
-    description: 'The users the identity provider provisioned, searchable with the SCIM filter language.',
-    authScopes: { permission: 'users:read' },
+    description: 'The users the identity provider provisioned (their whole SCIM resources), searchable with the SCIM filter language.',
+    authScopes: { permission: 'users:manage' },
     args: listArgs(t),
     resolve: (_org, args, ctx) => ctx.services.directory.listUsers(ctx.actor, query(args as ListArgs)),
   }),
@@ -85,7 +85,7 @@ builder.objectField(OrganizationRef, 'directoryGroups', (t) =>
   t.field({
     type: DirectoryGroupListRef,
     description: 'The groups the identity provider pushed, with their role mappings.',
-    authScopes: { permission: 'users:read' },
+    authScopes: { permission: 'users:manage' },
     args: listArgs(t),
     // Members are read per user (DirectoryUser.groups, or a filter groups.value eq "<id>"): a group of 10,000 is no list row.
     resolve: (_org, args, ctx) => ctx.services.directory.listGroups(ctx.actor, query(args as ListArgs), { withMembers: false }),
@@ -137,7 +137,12 @@ builder.mutationField('mapScimGroupRole', (t) =>
   t.field({
     type: RoleMappingResultRef,
     description: 'Maps a directory group to a system role (null clears): members get the most privileged role of their mapped groups, viewer in none.',
-    authScopes: { permission: 'sso:configure' },
+    // Owners alone make or unmake owners, through a mapping as through setUserRole.
+    authScopes: async (_root, args, ctx) => {
+      if (ctx.principal.kind !== 'session') return { permission: 'sso:configure' as const };
+      const current = await ctx.services.directory.groupRole(ctx.actor, String(args.groupId));
+      return { permission: args.roleId === 'owner' || current === 'owner' ? ('owners:manage' as const) : ('sso:configure' as const) };
+    },
     args: { groupId: t.arg.id({ required: true }), roleId: t.arg.string({ required: false }) },
     resolve: (_root, args, ctx) => ctx.services.directory.mapGroupRole(ctx.actor, String(args.groupId), args.roleId ?? null),
   }),

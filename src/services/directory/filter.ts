@@ -16,6 +16,7 @@ import { InvalidInput } from '../../domain/errors.js';
 const MAX_LENGTH = 2048;
 const MAX_DEPTH = 8;
 const MAX_COMPARISONS = 50;
+export const CONTROL = /[\u0000-\u001f\u007f]/;
 
 const CORE_URN = /^urn:ietf:params:scim:schemas:core:2\.0:(user|group):/i;
 const ENTERPRISE_URN = /^urn:ietf:params:scim:schemas:extension:enterprise:2\.0:user:/i;
@@ -111,11 +112,15 @@ class Compiler {
 /** Parses a SCIM filter into the directory's tree; any fault is InvalidInput('filter'), never a server error. */
 export function parseFilter(resource: FilterableResource, text: string): DirectoryFilter {
   if (text.length > MAX_LENGTH) throw bad(`the filter is longer than ${MAX_LENGTH} characters`);
+  // The parser's string pattern backtracks exponentially on line breaks inside an unclosed quote; no
+  // filter needs a control character, so none reaches it.
+  if (CONTROL.test(text)) throw bad('the filter holds a control character (a line break, a tab, NUL): write it on one line');
   let ast: Filter;
   try {
     ast = parse(text);
   } catch (err) {
-    throw bad(`the filter does not parse: ${(err as Error).message.slice(0, 120)}`);
+    // The parser's own words name the token it stopped at; the example says what a filter looks like.
+    throw bad(`the filter does not parse (${(err as Error).message.slice(0, 120)}); a filter looks like userName eq "bjensen" and active eq true`);
   }
   return new Compiler(resource).node(ast, 1, null);
 }

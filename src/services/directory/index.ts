@@ -4,8 +4,10 @@ import {
   type Member,
   type StoredGroup,
   type StoredResource,
+  type StoredUser,
   addMembers,
   bumpScimGroup,
+  bumpScimUsers,
   deleteScimGroup,
   existingScimUserIds,
   findScimGroup,
@@ -26,11 +28,12 @@ import {
   updateScimGroup,
   updateScimUser,
 } from '../../db/directory.js';
+import { lockOrganization } from '../../db/organizations.js';
 import { deleteUserSessions } from '../../db/sessions.js';
-import { deleteUser, findLoginAccount, findUser, insertUser, updateUserFields } from '../../db/users.js';
+import { deleteUser, findLoginAccount, insertUser, updateUserFields } from '../../db/users.js';
 import { FILTERABLE_GROUP, FILTERABLE_USER, type FilterableResource } from '../../domain/directory.js';
 import { Conflict, InvalidInput, NotFound, PreconditionFailed } from '../../domain/errors.js';
-import { ROLES, type Role } from '../../domain/vocabulary.js';
+import { ROLES, ROLE_RANK, type Role } from '../../domain/vocabulary.js';
 import { newId } from '../../ids.js';
 import { type Actor, tenantOf } from '../actor.js';
 import type { AuditService } from '../audit.js';
@@ -39,8 +42,7 @@ import { portalEmail, portalName, userIndex } from './user-index.js';
 
 export type Document = Record<string, unknown>;
 
-export interface DirectoryUser extends StoredResource {
-  active: boolean;
+export interface DirectoryUser extends StoredUser {
   groups: { id: string; displayName: string }[];
 }
 
@@ -58,6 +60,7 @@ export interface ListQuery {
   count: number;
 }
 
+/** Member changes, as set operations: the cost of one follows the ids it names. */
 export type MemberChange = { op: 'add' | 'remove' | 'replace'; ids: string[] };
 
 /** A condition on the stored version (If-Match); false refuses the change with 412. */
@@ -69,8 +72,6 @@ export interface ReadOptions {
 
 /** The most a list returns at once (advertised as filter.maxResults). */
 export const MAX_PAGE = 200;
-
-const RANK: Record<Role, number> = { owner: 1, admin: 2, policy_admin: 3, developer: 4, viewer: 5 };
 
 /**
  * The directory an identity provider keeps: users (each one a portal user of the organization, source scim)
@@ -107,27 +108,24 @@ export class DirectoryService {
     const orgId = tenantOf(actor);
     const now = this.now();
     const document: Document & { active: boolean } = { ...doc, active: doc.active !== false };
-    return inTransaction(this.db, async (trx) => {
+    return this.write(orgId, async (trx) => {
       await this.assertUserNameFree(trx, orgId, document, null);
       const email = portalEmail(document);
-      // A person the portal already has (added by hand, or by an SSO login) is taken over, not duplicated.
-      const existing = await findLoginAccount(trx, orgId, email);
-      if (existing && (await findScimUser(trx, orgId, existing.user.id))) {
-        throw new Conflict(`the portal sign-in ${email} already belongs to another provisioned user`);
-      }
-      const id = existing?.user.id ?? newId('usr');
-      const status = document.active ? 'active' : 'disabled';
-      if (existing) {
-        await updateUserFields(trx, id, { name: portalName(document), status, source: 'scim' }, now);
-        if (status === 'disabled') await deleteUserSessions(trx, id);
-      } else {
-        await insertUser(
-          trx,
-          { id, orgId, email, name: portalName(document), role: 'viewer', kind: 'person', status, source: 'scim', createdAt: now, updatedAt: now, lastLoginAt: null },
-          null,
-          'scim',
+      // Never taken over by address alone (SECURITY: identity from an IdP is not keyed by an email): a person
+      // the portal already has stays theirs; an admin removes them (or the provider uses another userName).
+      if (await findLoginAccount(trx, orgId, email)) {
+        throw new Conflict(
+          `the portal already has a user who signs in as ${email.slice(0, 128)} and was not provisioned by SCIM; remove that user in the portal, then provision again`,
         );
       }
+      const id = newId('usr');
+      const status = document.active ? 'active' : 'disabled';
+      await insertUser(
+        trx,
+        { id, orgId, email, name: portalName(document), role: 'viewer', kind: 'person', status, source: 'scim', createdAt: now, updatedAt: now, lastLoginAt: null },
+        null,
+        'scim',
+      );
       const stored: StoredResource = { id, orgId, document, version: 1, createdAt: now, updatedAt: now };
       const { index, values } = userIndex(document);
       await insertScimUser(trx, stored, index, values);
@@ -136,9 +134,9 @@ export class DirectoryService {
         orgId,
         targetType: 'user',
         targetId: id,
-        details: { user_name: document.userName, active: document.active, adopted: existing !== null },
+        details: { user_name: document.userName, active: document.active },
       });
-      return { ...stored, active: document.active, groups: [] };
+      return { ...stored, active: document.active, portalDisabled: false, groups: [] };
     });
   }
 
@@ -146,24 +144,24 @@ export class DirectoryService {
   async updateUser(actor: Actor, id: string, change: (current: Document) => Document, check?: VersionCheck): Promise<DirectoryUser> {
     const orgId = tenantOf(actor);
     const now = this.now();
-    return inTransaction(this.db, async (trx) => {
+    return this.write(orgId, async (trx) => {
       const current = await findScimUser(trx, orgId, id);
       if (!current) throw notFound('User', id);
       if (check && !check(current.version)) throw preconditionFailed(current.version);
       const next = change(current.document);
       const document: Document & { active: boolean } = { ...next, active: next.active === undefined ? current.active : next.active !== false };
       const groups = (await groupsOfUsers(trx, orgId, [id])).get(id) ?? [];
-      const portalUser = await findUser(trx, orgId, id);
-      const inStep = portalUser?.status === (document.active ? 'active' : 'disabled');
-      // Nothing changed and the portal agrees: no write, no new version (Okta PUTs back what it just read).
-      if (inStep && JSON.stringify(document) === JSON.stringify(current.document)) return { ...current, groups };
+      // Nothing changed: no write, no new version (Okta PUTs back the object it just read).
+      if (JSON.stringify(document) === JSON.stringify(current.document)) return { ...current, groups };
       await this.assertUserNameFree(trx, orgId, document, id);
       const email = portalEmail(document);
       const holder = await findLoginAccount(trx, orgId, email);
-      if (holder && holder.user.id !== id) throw new Conflict(`the portal sign-in ${email} already belongs to another portal user`);
+      if (holder && holder.user.id !== id) throw new Conflict(`the portal sign-in ${email.slice(0, 128)} already belongs to another portal user`);
       const active = document.active;
-      await updateUserFields(trx, id, { email, name: portalName(document), status: active ? 'active' : 'disabled' }, now);
-      const sessionsEnded = active ? 0 : await deleteUserSessions(trx, id);
+      // The portal's own disable outlives whatever the provider sends; the provider's no is final too.
+      const signIn = active && !current.portalDisabled;
+      await updateUserFields(trx, id, { email, name: portalName(document), status: signIn ? 'active' : 'disabled' }, now);
+      const sessionsEnded = signIn ? 0 : await deleteUserSessions(trx, id);
       const stored: StoredResource = { ...current, document, version: current.version + 1, updatedAt: now };
       const { index, values } = userIndex(document);
       await updateScimUser(trx, stored, index, values);
@@ -175,13 +173,13 @@ export class DirectoryService {
         targetId: id,
         details: { user_name: document.userName, sessions_ended: sessionsEnded },
       });
-      return { ...stored, active, groups };
+      return { ...stored, active, portalDisabled: current.portalDisabled, groups };
     });
   }
 
   async deleteUser(actor: Actor, id: string, check?: VersionCheck): Promise<void> {
     const orgId = tenantOf(actor);
-    await inTransaction(this.db, async (trx) => {
+    await this.write(orgId, async (trx) => {
       const current = await findScimUser(trx, orgId, id);
       if (!current) throw notFound('User', id);
       if (check && !check(current.version)) throw preconditionFailed(current.version);
@@ -224,7 +222,7 @@ export class DirectoryService {
     const orgId = tenantOf(actor);
     const now = this.now();
     const displayName = String(doc.displayName);
-    return inTransaction(this.db, async (trx) => {
+    return this.write(orgId, async (trx) => {
       if (await findScimGroupIdByName(trx, orgId, displayName)) {
         throw new Conflict(`a group named ${JSON.stringify(displayName.slice(0, 64))} already exists (displayName is unique, whatever its letter case)`);
       }
@@ -256,7 +254,7 @@ export class DirectoryService {
   ): Promise<DirectoryGroup> {
     const orgId = tenantOf(actor);
     const now = this.now();
-    return inTransaction(this.db, async (trx) => {
+    return this.write(orgId, async (trx) => {
       const current = await findScimGroup(trx, orgId, id);
       if (!current) throw notFound('Group', id);
       if (check && !check(current.version)) throw preconditionFailed(current.version);
@@ -286,13 +284,14 @@ export class DirectoryService {
   async deleteGroup(actor: Actor, id: string, check?: VersionCheck): Promise<void> {
     const orgId = tenantOf(actor);
     const now = this.now();
-    await inTransaction(this.db, async (trx) => {
+    await this.write(orgId, async (trx) => {
       const current = await findScimGroup(trx, orgId, id);
       if (!current) throw notFound('Group', id);
       if (check && !check(current.version)) throw preconditionFailed(current.version);
-      const members = current.role ? await memberIds(trx, orgId, id) : [];
+      const members = await memberIds(trx, orgId, id);
       await deleteScimGroup(trx, orgId, id);
-      const rolesChanged = members.length ? await recomputeScimRoles(trx, orgId, { userIds: members }, now) : 0;
+      await bumpScimUsers(trx, orgId, members, now);
+      const rolesChanged = current.role && members.length ? await recomputeScimRoles(trx, orgId, { userIds: members }, now) : 0;
       await this.audit.append(trx, actor, {
         action: 'scim.group_deleted',
         orgId,
@@ -335,6 +334,7 @@ export class DirectoryService {
       }
       if (toRemove.length) for (const x of await removeMembers(trx, orgId, groupId, toRemove)) touched.add(x), removed++;
     }
+    if (touched.size) await bumpScimUsers(trx, orgId, [...touched], now);
     const rolesChanged = touched.size ? await recomputeScimRoles(trx, orgId, { userIds: [...touched] }, now) : 0;
     return { added, removed, rolesChanged };
   }
@@ -349,7 +349,7 @@ export class DirectoryService {
   // Role mappings -------------------------------------------------------------------------------------
 
   roles(): { id: Role; name: Role; displayName: string }[] {
-    return [...ROLES].sort((a, b) => RANK[a] - RANK[b]).map((r) => ({ id: r, name: r, displayName: r.split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join(' ') }));
+    return [...ROLES].sort((a, b) => ROLE_RANK[a] - ROLE_RANK[b]).map((r) => ({ id: r, name: r, displayName: r.split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join(' ') }));
   }
 
   roleMappings(actor: Actor) {
@@ -364,7 +364,7 @@ export class DirectoryService {
     }
     const role = roleId as Role | null;
     const now = this.now();
-    return inTransaction(this.db, async (trx) => {
+    return this.write(orgId, async (trx) => {
       const group = await findScimGroup(trx, orgId, groupId);
       if (!group) throw new NotFound(`group ${groupId.slice(0, 64)} not found`);
       await setGroupRole(trx, orgId, groupId, role, now);
@@ -377,6 +377,22 @@ export class DirectoryService {
         details: { from: group.role, to: role, users_updated: usersUpdated },
       });
       return { groupId, role, usersUpdated };
+    });
+  }
+
+  /** The role a group is mapped to, for the scope that keeps owner mappings to owners; null when unknown. */
+  async groupRole(actor: Actor, groupId: string): Promise<Role | null> {
+    return (await findScimGroup(this.db, tenantOf(actor), groupId))?.role ?? null;
+  }
+
+  /**
+   * Every directory change runs with its organization locked: on PostgreSQL, two PATCHes of one user (or
+   * two POSTs of one userName) then follow each other instead of one losing the other's update.
+   */
+  private write<T>(orgId: string, fn: (trx: Trx) => Promise<T>): Promise<T> {
+    return inTransaction(this.db, async (trx) => {
+      await lockOrganization(trx, orgId);
+      return fn(trx);
     });
   }
 

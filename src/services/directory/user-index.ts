@@ -40,7 +40,7 @@ export function userIndex(doc: Doc): { index: UserIndex; values: IndexedValue[] 
     if (!Array.isArray(list)) continue;
     for (const item of list) {
       const v = obj(item);
-      values.push({ attr, value: lower(v.value), type: lower(v.type), display: lower(v.display), primary: v.primary === true });
+      values.push({ attr, value: lower(v.value), type: lower(v.type), display: lower(v.display), primary: typeof v.primary === 'boolean' ? v.primary : null });
     }
   }
   return { index, values };
