@@ -176,7 +176,7 @@ class SqlCompiler {
     const [multiName] = s.attribute.split('.');
     if (this.target === USERS && multiName in USERS.multi && multiName !== 'groups') {
       // A multi-valued attribute sorts by its primary value, else its first (RFC 7644 §3.4.2.3).
-      const v = sql`(select v.value from scim_user_values v where v.user_id = u.id and v.attr = ${multiName} order by v.is_primary desc, v.position limit 1)`;
+      const v = sql`(select v.value from scim_user_values v where v.user_id = u.id and v.attr = ${multiName} order by coalesce(v.is_primary, 0) desc, v.position limit 1)`;
       return sql`case when ${v} is null then 1 else 0 end, ${this.ordered(v)} ${dir}`;
     }
     return unknown(s.attribute);
