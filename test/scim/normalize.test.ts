@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidInput, type InputFault } from '../../src/domain/errors.js';
+import { rejects } from './faults.js';
 import { membersOf, normalizeResource } from '../../src/scim/normalize.js';
 import { ENTERPRISE_SCHEMA, GROUP_SCHEMA, GROUP_TYPE, USER_SCHEMA, USER_TYPE } from '../../src/scim/schemas.js';
 
-function rejects(fn: () => unknown, fault: InputFault, message?: RegExp) {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof InvalidInput, `expected InvalidInput, got ${e}`);
-    assert.equal(e.fault, fault, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 const user = (extra: Record<string, unknown> = {}) => normalizeResource(USER_TYPE, { userName: 'ada@example.com', ...extra });
 

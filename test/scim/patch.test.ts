@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidInput, type InputFault } from '../../src/domain/errors.js';
+import { rejects } from './faults.js';
 import type { ScimDocument } from '../../src/scim/normalize.js';
 import { applyPatch } from '../../src/scim/patch.js';
 import { ENTERPRISE_SCHEMA, GROUP_SCHEMA, GROUP_TYPE, PATCH_SCHEMA, USER_SCHEMA, USER_TYPE } from '../../src/scim/schemas.js';
@@ -23,14 +23,6 @@ const engineering = (): ScimDocument => ({ schemas: [GROUP_SCHEMA], displayName:
 const onUser = (body: unknown, current = ada()) => applyPatch(USER_TYPE, current, body, self).document;
 const onGroup = (body: unknown, current = engineering()) => applyPatch(GROUP_TYPE, current, body, { id: 'group-1' });
 
-function rejects(fn: () => unknown, fault: InputFault, message?: RegExp) {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof InvalidInput, `expected InvalidInput, got ${e}`);
-    assert.equal(e.fault, fault, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 describe('applyPatch: Okta', () => {
   it('deactivates with a path-less replace', () => {
