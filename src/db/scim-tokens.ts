@@ -123,16 +123,14 @@ export async function findScimTokenForAuth(db: Executor, id: string) {
   };
 }
 
-/** One request of a token: its hour's counter, last use, and the last error when it failed. */
+/** One request of a token: its hour's counter, and (when given) its last use and its last error. */
 export async function recordScimTraffic(
   db: Executor,
   orgId: string,
   tokenId: string,
   at: string,
   statusClass: StatusClass,
-  error: ScimTokenError | null,
-  /** Whether to write last_used_at: a success writes it at most once a minute, an error always. */
-  touch: boolean,
+  write: { lastUsedAt: string | null; error: ScimTokenError | null },
 ): Promise<void> {
   const hour = `${at.slice(0, 13)}:00:00.000Z`;
   await db
@@ -140,11 +138,12 @@ export async function recordScimTraffic(
     .values({ org_id: orgId, token_id: tokenId, hour, status_class: statusClass, count: 1 })
     .onConflict((oc) => oc.columns(['token_id', 'hour', 'status_class']).doUpdateSet({ count: sql`scim_token_traffic.count + 1` }))
     .execute();
-  if (!touch) return;
+  const { lastUsedAt, error } = write;
+  if (!lastUsedAt && !error) return;
   await db
     .updateTable('scim_tokens')
     .set({
-      last_used_at: at,
+      ...(lastUsedAt ? { last_used_at: lastUsedAt } : {}),
       ...(error
         ? {
             last_error_at: error.at,

@@ -141,15 +141,18 @@ export class ScimTokenService {
           : null;
     if (refused) {
       // A provider still sending a dead token is the failure its admins most need to see in the token's health.
-      await this.recordOutcome(row.orgId, row.id, { status: 401, scimType: null, detail: `${refused}; make a new token and give it to the identity provider`, request: 'authentication' });
+      await this.recordOutcome(row.orgId, row.id, { status: 401, scimType: null, detail: `${refused}; make a new token and give it to the identity provider`, request: 'authentication' }, false);
       return { rejected: refused, orgId: row.orgId };
     }
     if (row.lastUsedAt) this.touched.set(row.id, Math.max(this.touched.get(row.id) ?? 0, new Date(row.lastUsedAt).getTime()));
     return { kind: 'scim', orgId: row.orgId, tokenId: row.id };
   }
 
-  /** What a request of this token came to: counted by status class; a failure is kept as the last error. */
-  async recordOutcome(orgId: string, tokenId: string, outcome: ScimOutcome): Promise<void> {
+  /**
+   * What a request of this token came to: counted by status class; a failure is kept as the last error. A
+   * refused token (`accepted: false`) is counted and its error kept, but it was not used: last_used_at stays.
+   */
+  async recordOutcome(orgId: string, tokenId: string, outcome: ScimOutcome, accepted = true): Promise<void> {
     const now = this.deps.clock.now();
     const at = now.toISOString();
     const statusClass = `${Math.min(5, Math.max(2, Math.floor(outcome.status / 100)))}xx` as StatusClass;
@@ -157,12 +160,12 @@ export class ScimTokenService {
     const error: ScimTokenError | null = failed
       ? { at, status: outcome.status, scimType: outcome.scimType, detail: (outcome.detail ?? '').slice(0, 500), request: outcome.request.slice(0, 300) }
       : null;
-    const touch = failed || now.getTime() - (this.touched.get(tokenId) ?? 0) >= TOUCH_EVERY_MS;
+    const touch = accepted && (failed || now.getTime() - (this.touched.get(tokenId) ?? 0) >= TOUCH_EVERY_MS);
     if (touch) {
       this.touched.set(tokenId, now.getTime());
       if (this.touched.size > 10_000) this.touched.clear();
     }
-    await recordScimTraffic(this.deps.db, orgId, tokenId, at, statusClass, error, touch);
+    await recordScimTraffic(this.deps.db, orgId, tokenId, at, statusClass, { lastUsedAt: touch ? at : null, error });
     if (now.getTime() - this.lastPrune > 3_600_000) {
       this.lastPrune = now.getTime();
       await pruneScimTraffic(this.deps.db, new Date(now.getTime() - 2 * DAY_MS).toISOString());

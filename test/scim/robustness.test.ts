@@ -124,10 +124,13 @@ describe('SCIM robustness', () => {
 
   it("a revoked token's refusals show in its health: the provider is still sending it", async () => {
     await h.call('DELETE', `/api/v1/scim/tokens/${tokenId}`, { cookie: owner });
+    const before = (await h.call('GET', '/api/v1/scim/tokens', { cookie: owner })).body.tokens.find((t: { id: string }) => t.id === tokenId);
+    h.clock.advance(120_000);
     const r = await h.scim(token, 'GET', 'Users');
     assert.equal(r.status, 401);
     const list = await h.call('GET', '/api/v1/scim/tokens', { cookie: owner });
     const mine = list.body.tokens.find((t: { id: string }) => t.id === tokenId);
+    assert.equal(mine.last_used_at, before.last_used_at, 'a refused token was not used');
     assert.equal(mine.last_error.status, 401);
     assert.match(mine.last_error.detail, /revoked/);
     assert.ok(mine.requests24h.client_errors >= 1);
