@@ -56,7 +56,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // SCIM callers are identity providers, never browsers: no CORS, and a header credential on every request.
   app.use('/scim/*', bodySizeLimit(scimTooLarge));
   app.use('/scim/*', requestContext(deps, scimError));
-  mountScim(app, { config, logger });
+  mountScim(app, { config, logger, methods });
 
   for (const method of ['GET', 'POST']) methods.add(method, '/graphql', { head: false });
   app.on(['GET', 'POST'], '/graphql', graphqlHttpHandler(yoga, schema, idempotency, (c) => methods.notMatched(c)));

@@ -4,6 +4,12 @@
  * compiles the tree to SQL. An attribute not listed here cannot be filtered or sorted on.
  */
 
+/**
+ * No filter needs a control character, and the parser's string pattern backtracks exponentially on line
+ * breaks inside an unclosed quote: list filters and PATCH path filters alike refuse them before parsing.
+ */
+export const FILTER_CONTROL = /[\u0000-\u001f\u007f]/;
+
 export type FilterValue = string | number | boolean | null;
 export type Comparison = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le';
 

@@ -2,7 +2,7 @@ import type { Context as HonoContext } from 'hono';
 import { errorResponse } from './error-response.js';
 import { DomainError } from '../domain/errors.js';
 
-class MethodNotAllowed extends DomainError {
+export class MethodNotAllowed extends DomainError {
   readonly code = 'METHOD_NOT_ALLOWED';
   readonly status = 405;
 }

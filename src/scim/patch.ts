@@ -21,7 +21,7 @@ import {
   type ScimDocument,
   splitUrn,
 } from './normalize.js';
-import { CONTROL } from '../services/directory/filter.js';
+import { FILTER_CONTROL } from '../domain/directory.js';
 import type { MemberChange } from '../services/directory/index.js';
 import { type AttributeDef, findAttribute, GROUP_TYPE, type ResourceTypeDef, type SchemaDef } from './schemas.js';
 
@@ -150,8 +150,7 @@ function resolve(type: ResourceTypeDef, text: string, lenient: boolean): Target 
 }
 
 function parseFilter(filterText: string, path: string): Filter {
-  // As for list filters: no control character reaches the parser, whose string pattern backtracks on them.
-  if (CONTROL.test(filterText)) fail(`path ${quote(path)} has a filter with a control character (a line break, a tab, NUL)`, 'filter');
+  if (FILTER_CONTROL.test(filterText)) fail(`path ${quote(path)} has a filter with a control character (a line break, a tab, NUL)`, 'filter');
   try {
     return parse(filterText);
   } catch {

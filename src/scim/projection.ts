@@ -3,6 +3,7 @@ import { badRequest } from './errors.js';
 type Json = Record<string, unknown>;
 
 const ALWAYS = new Set(['schemas', 'id']);
+const CORE_URN = /^urn:ietf:params:scim:schemas:core:2\.0:(user|group):/i;
 
 /** One requested attribute path, split into lower-cased steps: [urn?, attribute, sub-attribute?]. */
 function steps(path: string, extensions: readonly string[]): string[] {
@@ -12,8 +13,7 @@ function steps(path: string, extensions: readonly string[]): string[] {
     if (lower === u) return [urn];
     if (lower.startsWith(`${u}:`)) return [urn, ...lower.slice(u.length + 1).split('.')];
   }
-  const core = /^urn:ietf:params:scim:schemas:core:2\.0:(user|group):/i;
-  return lower.replace(core, '').split('.');
+  return lower.replace(CORE_URN, '').split('.');
 }
 
 function find(obj: Json, key: string): string | undefined {
@@ -87,7 +87,9 @@ function remove(obj: Json, path: string[]): void {
 /** Whether a projection leaves `attribute` (top level) in the answer: members are not read otherwise. */
 export function wants(attribute: string, attributes: string[], excluded: string[]): boolean {
   const a = attribute.toLowerCase();
-  const names = (list: string[]) => list.map((p) => p.toLowerCase().replace(/^urn:ietf:params:scim:schemas:core:2\.0:(user|group):/, '').split('.')[0]);
-  if (attributes.length > 0) return names(attributes).includes(a);
-  return !excluded.some((p) => p.toLowerCase().replace(/^urn:ietf:params:scim:schemas:core:2\.0:(user|group):/, '') === a);
+  if (attributes.length > 0) return attributes.some((p) => steps(p, [])[0] === a);
+  return !excluded.some((p) => {
+    const path = steps(p, []);
+    return path.length === 1 && path[0] === a;
+  });
 }

@@ -2,9 +2,10 @@ import type { Context as HonoContext, Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Context } from '../context.js';
-import { DomainError, NotFound, NotImplemented } from '../domain/errors.js';
+import { DomainError, Forbidden, NotFound, NotImplemented } from '../domain/errors.js';
 import { authorizeScopes } from '../graphql/builder.js';
 import { isJsonContentType } from '../http/boundary.js';
+import { MethodNotAllowed, type MethodTable } from '../http/methods.js';
 import type { AppEnv } from '../http/request-context.js';
 import { MAX_PAGE, type ListQuery, type MemberChange, type VersionCheck } from '../services/directory/index.js';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
@@ -143,6 +144,7 @@ function wrote(c: HonoContext, body: Record<string, unknown>, status: number, ve
 export interface ScimRouterDeps {
   config: Config;
   logger: Logger;
+  methods: MethodTable;
 }
 
 /**
@@ -151,23 +153,28 @@ export interface ScimRouterDeps {
  * per token, and counts towards the token's sync health. Every answer, errors included, is SCIM JSON.
  */
 export function mountScim(app: Hono<AppEnv>, deps: ScimRouterDeps): void {
-  const { config, logger } = deps;
+  const { config, logger, methods } = deps;
+  // Each route also goes into the service's one method table, which answers 405 with Allow below.
+  const route = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, handler: (c: HonoContext<AppEnv>) => Response | Promise<Response>) => {
+    app.on(method, `${PREFIX}${path}`, handler);
+    methods.add(method, `${PREFIX}${path}`);
+  };
   const discovery = (make: (base: string) => unknown) => (c: HonoContext<AppEnv>) => {
     // RFC 7644 §4: a filter on the discovery endpoints is not supported.
     if (new URL(c.req.url).searchParams.has('filter')) {
-      return scimJson(c, { ...scimErrorBody(new NotFound('')), status: '403', detail: 'filtering is not supported on discovery endpoints' }, 403);
+      return scimError(c, new Forbidden('filtering is not supported on discovery endpoints'));
     }
     return scimJson(c, make(baseOf(c, config)), 200);
   };
   const list = (items: Record<string, unknown>[]) => listResponse(items.length, 1, items);
-  app.get(`${PREFIX}/ServiceProviderConfig`, discovery(serviceProviderConfig));
-  app.get(`${PREFIX}/ResourceTypes`, discovery((b) => list(resourceTypes(b))));
-  app.get(`${PREFIX}/Schemas`, discovery((b) => list(schemas(b))));
-  app.get(`${PREFIX}/ResourceTypes/:name`, (c) => {
+  route('GET', '/ServiceProviderConfig', discovery(serviceProviderConfig));
+  route('GET', '/ResourceTypes', discovery((b) => list(resourceTypes(b))));
+  route('GET', '/Schemas', discovery((b) => list(schemas(b))));
+  route('GET', '/ResourceTypes/:name', (c) => {
     const found = resourceTypes(baseOf(c, config)).find((t) => t.id === (c.req.param('name') ?? ''));
     return found ? scimJson(c, found, 200) : scimError(c, new NotFound(`no resource type ${(c.req.param('name') ?? '').slice(0, 64)}; there are User and Group`));
   });
-  app.get(`${PREFIX}/Schemas/:id`, (c) => {
+  route('GET', '/Schemas/:id', (c) => {
     const found = schemas(baseOf(c, config)).find((s) => String(s.id).toLowerCase() === idOf(c).toLowerCase());
     return found ? scimJson(c, found, 200) : scimError(c, new NotFound(`no schema ${idOf(c).slice(0, 128)}`));
   });
@@ -205,10 +212,9 @@ export function mountScim(app: Hono<AppEnv>, deps: ScimRouterDeps): void {
     const resources = items.map((u) => project(renderUser(u, base), params.attributes, params.excluded, EXTENSIONS));
     return scimJson(c, listResponse(total, params.query.startIndex, resources), 200);
   };
-  app.get(`${PREFIX}/Users`, guarded((c, ctx, base) => listUsers(c, ctx, base, listParams(queryOf(c)))));
-  app.post(`${PREFIX}/Users/.search`, guarded(async (c, ctx, base) => listUsers(c, ctx, base, listParams(searchBody(await readBody(c))))));
-  app.post(
-    `${PREFIX}/Users`,
+  route('GET', '/Users', guarded((c, ctx, base) => listUsers(c, ctx, base, listParams(queryOf(c)))));
+  route('POST', '/Users/.search', guarded(async (c, ctx, base) => listUsers(c, ctx, base, listParams(searchBody(await readBody(c))))));
+  route('POST', '/Users',
     guarded(async (c, ctx, base) => {
       const params = listParams(queryOf(c));
       const user = await ctx.services.directory.createUser(ctx.actor, normalizeResource(USER_TYPE, await readBody(c)));
@@ -216,8 +222,7 @@ export function mountScim(app: Hono<AppEnv>, deps: ScimRouterDeps): void {
       return wrote(c, project(body, params.attributes, params.excluded, EXTENSIONS), 201, user.version, String((body.meta as { location: string }).location));
     }),
   );
-  app.get(
-    `${PREFIX}/Users/:id`,
+  route('GET', '/Users/:id',
     guarded(async (c, ctx, base) => {
       const params = listParams(queryOf(c));
       const user = await ctx.services.directory.getUser(ctx.actor, idOf(c));
@@ -225,8 +230,7 @@ export function mountScim(app: Hono<AppEnv>, deps: ScimRouterDeps): void {
       return wrote(c, project(renderUser(user, base), params.attributes, params.excluded, EXTENSIONS), 200, user.version);
     }),
   );
-  app.put(
-    `${PREFIX}/Users/:id`,
+  route('PUT', '/Users/:id',
     guarded(async (c, ctx, base) => {
       const params = listParams(queryOf(c));
       const document = normalizeResource(USER_TYPE, await readBody(c));
@@ -234,8 +238,7 @@ export function mountScim(app: Hono<AppEnv>, deps: ScimRouterDeps): void {
       return wrote(c, project(renderUser(user, base), params.attributes, params.excluded, EXTENSIONS), 200, user.version);
     }),
   );
-  app.patch(
-    `${PREFIX}/Users/:id`,
+  route('PATCH', '/Users/:id',
     guarded(async (c, ctx, base) => {
       const params = listParams(queryOf(c));
       const body = await readBody(c);
@@ -244,8 +247,7 @@ export function mountScim(app: Hono<AppEnv>, deps: ScimRouterDeps): void {
       return wrote(c, project(renderUser(user, base), params.attributes, params.excluded, EXTENSIONS), 200, user.version);
     }),
   );
-  app.delete(
-    `${PREFIX}/Users/:id`,
+  route('DELETE', '/Users/:id',
     guarded(async (c, ctx) => {
       await ctx.services.directory.deleteUser(ctx.actor, idOf(c), versionCheck(c));
       return c.body(null, 204);
@@ -262,10 +264,9 @@ export function mountScim(app: Hono<AppEnv>, deps: ScimRouterDeps): void {
     const resources = items.map((g) => project(renderGroup(g, base), params.attributes, params.excluded, []));
     return scimJson(c, listResponse(total, params.query.startIndex, resources), 200);
   };
-  app.get(`${PREFIX}/Groups`, guarded((c, ctx, base) => listGroups(c, ctx, base, listParams(queryOf(c)))));
-  app.post(`${PREFIX}/Groups/.search`, guarded(async (c, ctx, base) => listGroups(c, ctx, base, listParams(searchBody(await readBody(c))))));
-  app.post(
-    `${PREFIX}/Groups`,
+  route('GET', '/Groups', guarded((c, ctx, base) => listGroups(c, ctx, base, listParams(queryOf(c)))));
+  route('POST', '/Groups/.search', guarded(async (c, ctx, base) => listGroups(c, ctx, base, listParams(searchBody(await readBody(c))))));
+  route('POST', '/Groups',
     guarded(async (c, ctx, base) => {
       const params = listParams(queryOf(c));
       const body = await readBody(c);
@@ -276,8 +277,7 @@ export function mountScim(app: Hono<AppEnv>, deps: ScimRouterDeps): void {
       return wrote(c, project(rendered, params.attributes, params.excluded, []), 201, group.version, String((rendered.meta as { location: string }).location));
     }),
   );
-  app.get(
-    `${PREFIX}/Groups/:id`,
+  route('GET', '/Groups/:id',
     guarded(async (c, ctx, base) => {
       const params = listParams(queryOf(c));
       const group = await ctx.services.directory.getGroup(ctx.actor, idOf(c), { withMembers: wants('members', params.attributes, params.excluded) });
@@ -285,8 +285,7 @@ export function mountScim(app: Hono<AppEnv>, deps: ScimRouterDeps): void {
       return wrote(c, project(renderGroup(group, base), params.attributes, params.excluded, []), 200, group.version);
     }),
   );
-  app.put(
-    `${PREFIX}/Groups/:id`,
+  route('PUT', '/Groups/:id',
     guarded(async (c, ctx, base) => {
       const params = listParams(queryOf(c));
       const body = await readBody(c);
@@ -300,8 +299,7 @@ export function mountScim(app: Hono<AppEnv>, deps: ScimRouterDeps): void {
       return wrote(c, project(renderGroup(group, base), params.attributes, params.excluded, []), 200, group.version);
     }),
   );
-  app.patch(
-    `${PREFIX}/Groups/:id`,
+  route('PATCH', '/Groups/:id',
     guarded(async (c, ctx, base) => {
       const query = queryOf(c);
       const params = listParams(query);
@@ -316,8 +314,7 @@ export function mountScim(app: Hono<AppEnv>, deps: ScimRouterDeps): void {
       return wrote(c, project(renderGroup(group, base), params.attributes, params.excluded, []), 200, group.version);
     }),
   );
-  app.delete(
-    `${PREFIX}/Groups/:id`,
+  route('DELETE', '/Groups/:id',
     guarded(async (c, ctx) => {
       await ctx.services.directory.deleteGroup(ctx.actor, idOf(c), versionCheck(c));
       return c.body(null, 204);
@@ -331,19 +328,11 @@ export function mountScim(app: Hono<AppEnv>, deps: ScimRouterDeps): void {
   app.all(`${PREFIX}/Me`, notImplemented('/Me is not supported: a SCIM token acts for a directory, not for a user'));
   app.all(`${PREFIX}/Bulk`, notImplemented('bulk operations are not supported (ServiceProviderConfig says bulk.supported=false); send the operations one by one'));
   app.all(`${PREFIX}/*`, (c) => {
-    const methods = allowedMethods(c.req.path);
-    if (methods) {
-      return scimJson(c, { ...scimErrorBody(new NotFound('')), status: '405', detail: `${c.req.method} is not allowed on ${c.req.path}; it takes ${methods}` }, 405, { Allow: methods });
+    const allowed = methods.allowed(c.req.path);
+    if (allowed) {
+      const err = new MethodNotAllowed(`${c.req.method} is not allowed on ${c.req.path}; it takes ${allowed.join(', ')}`);
+      return scimJson(c, scimErrorBody(err), 405, { Allow: allowed.join(', ') });
     }
     return scimError(c, new NotFound(`no SCIM endpoint ${c.req.path.slice(0, 128)}; see ${PREFIX}/ResourceTypes`));
   });
-}
-
-function allowedMethods(path: string): string | null {
-  const rest = path.slice(PREFIX.length);
-  if (/^\/(ServiceProviderConfig|ResourceTypes(\/[^/]+)?|Schemas(\/[^/]+)?)$/.test(rest)) return 'GET, HEAD';
-  if (/^\/(Users|Groups)$/.test(rest)) return 'GET, HEAD, POST';
-  if (/^\/(Users|Groups)\/\.search$/.test(rest)) return 'POST';
-  if (/^\/(Users|Groups)\/[^/]+$/.test(rest)) return 'DELETE, GET, HEAD, PATCH, PUT';
-  return null;
 }

@@ -73,29 +73,20 @@ export class CredentialGuard implements CredentialVerifiers {
     return { rejected: this.adminApiKey ? 'the admin API key is not valid' : 'no admin API key is configured on this deployment' };
   }
 
-  async apiKey(secret: string, where: Origin): Promise<ApiKeyPrincipal | { rejected: string }> {
-    const result = await this.apiKeys.verify(secret);
-    if (!('rejected' in result)) return result;
-    await this.limiter.take(API_KEY_BY_ADDRESS, addressSubject(where.ip), anonymousAt(where));
-    await this.audit.record(anonymousAt(where), {
-      action: 'auth.api_key_rejected',
-      orgId: result.orgId ?? null,
-      outcome: 'failure',
-      details: { reason: result.rejected },
-    });
-    return result;
+  apiKey(secret: string, where: Origin): Promise<ApiKeyPrincipal | { rejected: string }> {
+    return this.bearer(this.apiKeys.verify(secret), API_KEY_BY_ADDRESS, 'auth.api_key_rejected', where);
   }
 
-  async scimToken(secret: string, where: Origin): Promise<ScimPrincipal | { rejected: string }> {
-    const result = await this.scimTokens.verify(secret);
-    if (!('rejected' in result)) return result;
-    await this.limiter.take(SCIM_TOKEN_BY_ADDRESS, addressSubject(where.ip), anonymousAt(where));
-    await this.audit.record(anonymousAt(where), {
-      action: 'auth.scim_token_rejected',
-      orgId: result.orgId ?? null,
-      outcome: 'failure',
-      details: { reason: result.rejected },
-    });
+  scimToken(secret: string, where: Origin): Promise<ScimPrincipal | { rejected: string }> {
+    return this.bearer(this.scimTokens.verify(secret), SCIM_TOKEN_BY_ADDRESS, 'auth.scim_token_rejected', where);
+  }
+
+  /** A bearer token of 256 random bits: a good one always passes; a refused one is counted and audited. */
+  private async bearer<P>(verified: Promise<P | { rejected: string; orgId?: string }>, throttle: Throttle, action: string, where: Origin): Promise<P | { rejected: string }> {
+    const result = await verified;
+    if (!(result && typeof result === 'object' && 'rejected' in result)) return result;
+    await this.limiter.take(throttle, addressSubject(where.ip), anonymousAt(where));
+    await this.audit.record(anonymousAt(where), { action, orgId: result.orgId ?? null, outcome: 'failure', details: { reason: result.rejected } });
     return result;
   }
 }

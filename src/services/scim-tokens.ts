@@ -26,6 +26,7 @@ import * as v from './validate.js';
 const DAY_MS = 86_400_000;
 // last_used_at is for people reading a list: a success writes it at most once a minute per token.
 const TOUCH_EVERY_MS = 60_000;
+const NO_TRAFFIC: TrafficCounts = { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
 
 export interface NewScimToken {
   name: string;
@@ -70,14 +71,17 @@ export class ScimTokenService {
   }
 
   async list(actor: Actor, page: { offset: number; limit: number }): Promise<ScimTokenHealth[]> {
-    const tokens = await listScimTokens(this.deps.db, tenantOf(actor), page);
+    return this.withHealth(await listScimTokens(this.deps.db, tenantOf(actor), page));
+  }
+
+  private async withHealth(tokens: ScimToken[]): Promise<ScimTokenHealth[]> {
     const since = new Date(this.deps.clock.now().getTime() - DAY_MS).toISOString();
     // Hour buckets: the one the window starts in counts whole, so the figure covers 24 to 25 hours.
     const traffic = await scimTrafficSince(this.deps.db, tokens.map((t) => t.id), `${since.slice(0, 13)}:00:00.000Z`);
-    return tokens.map((t) => ({ ...t, requests24h: traffic.get(t.id) ?? { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 } }));
+    return tokens.map((t) => ({ ...t, requests24h: traffic.get(t.id) ?? NO_TRAFFIC }));
   }
 
-  async create(actor: Actor, input: NewScimToken): Promise<{ scimToken: ScimToken; token: string }> {
+  async create(actor: Actor, input: NewScimToken): Promise<{ scimToken: ScimTokenHealth; token: string }> {
     const orgId = tenantOf(actor);
     const name = v.text('name', input.name, { max: 200 });
     const now = this.deps.clock.now();
@@ -87,7 +91,7 @@ export class ScimTokenService {
       expiresAt = new Date(now.getTime() + days * DAY_MS).toISOString();
     }
     const { publicId, secret } = SCIM_TOKEN_FORMAT.newSecret();
-    const scimToken: ScimToken = {
+    const scimToken: ScimTokenHealth = {
       id: SCIM_TOKEN_FORMAT.recordId(publicId),
       orgId,
       name,
@@ -98,6 +102,7 @@ export class ScimTokenService {
       revokedAt: null,
       lastUsedAt: null,
       lastError: null,
+      requests24h: NO_TRAFFIC,
     };
     await inTransaction(this.deps.db, async (trx) => {
       await insertScimToken(trx, scimToken, sha256Hex(secret));
@@ -112,9 +117,9 @@ export class ScimTokenService {
     return { scimToken, token: secret };
   }
 
-  async revoke(actor: Actor, id: string): Promise<ScimToken> {
+  async revoke(actor: Actor, id: string): Promise<ScimTokenHealth> {
     const orgId = tenantOf(actor);
-    return inTransaction(this.deps.db, async (trx) => {
+    const revoked = await inTransaction(this.deps.db, async (trx) => {
       const token = await findScimToken(trx, orgId, id);
       if (!token) throw new NotFound(`SCIM token ${id.slice(0, 64)} not found`);
       if (token.revokedAt) return token;
@@ -123,6 +128,8 @@ export class ScimTokenService {
       await this.deps.audit.append(trx, actor, { action: 'scim_token.revoked', orgId, targetType: 'scim_token', targetId: id });
       return { ...token, revokedAt: at };
     });
+    // The answer shows what the provider did with the token up to now, as the list does.
+    return (await this.withHealth([revoked]))[0];
   }
 
   /** Per request: revocation, expiry and suspension of the organization take effect on the next call. */

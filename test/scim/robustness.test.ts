@@ -123,7 +123,10 @@ describe('SCIM robustness', () => {
   });
 
   it("a revoked token's refusals show in its health: the provider is still sending it", async () => {
-    await h.call('DELETE', `/api/v1/scim/tokens/${tokenId}`, { cookie: owner });
+    const revoked = await h.call('DELETE', `/api/v1/scim/tokens/${tokenId}`, { cookie: owner });
+    assert.equal(revoked.status, 200);
+    assert.ok(revoked.body.revoked_at);
+    assert.ok(revoked.body.requests24h.ok > 0, 'the revoke answer shows what the provider did with the token');
     const before = (await h.call('GET', '/api/v1/scim/tokens', { cookie: owner })).body.tokens.find((t: { id: string }) => t.id === tokenId);
     h.clock.advance(120_000);
     const r = await h.scim(token, 'GET', 'Users');

@@ -1,4 +1,4 @@
-import type { ScimToken, ScimTokenError } from '../../db/scim-tokens.js';
+import type { ScimTokenError } from '../../db/scim-tokens.js';
 import type { ScimTokenHealth } from '../../services/scim-tokens.js';
 import { SECRET, builder } from '../builder.js';
 import { offsetConnection } from '../pagination.js';
@@ -25,7 +25,7 @@ const ScimTrafficRef = builder.objectRef<ScimTokenHealth['requests24h']>('ScimTr
   }),
 });
 
-export const ScimTokenRef = builder.objectRef<ScimToken & { requests24h?: ScimTokenHealth['requests24h'] }>('ScimToken').implement({
+export const ScimTokenRef = builder.objectRef<ScimTokenHealth>('ScimToken').implement({
   description: "An identity provider's credential for /scim/v2 of this organization. Its secret is shown once.",
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -38,7 +38,7 @@ export const ScimTokenRef = builder.objectRef<ScimToken & { requests24h?: ScimTo
     requests24h: t.field({
       type: ScimTrafficRef,
       description: 'Requests over the last 24 hours, by status class: the sync health of the provider.',
-      resolve: (k) => k.requests24h ?? { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
+      resolve: (k) => k.requests24h,
     }),
     lastError: t.field({ type: ScimTokenErrorRef, nullable: true, resolve: (k) => k.lastError }),
   }),
@@ -59,7 +59,7 @@ const CreateScimTokenInput = builder.inputType('CreateScimTokenInput', {
   }),
 });
 
-const ScimTokenCreated = builder.objectRef<{ scimToken: ScimToken; token: string }>('ScimTokenCreated').implement({
+const ScimTokenCreated = builder.objectRef<{ scimToken: ScimTokenHealth; token: string }>('ScimTokenCreated').implement({
   fields: (t) => ({
     scimToken: t.field({ type: ScimTokenRef, resolve: (r) => r.scimToken }),
     token: t.exposeString('token', { description: 'The secret (scim_...): shown in this answer only.', extensions: SECRET }),

@@ -145,9 +145,7 @@ export class DirectoryService {
     const orgId = tenantOf(actor);
     const now = this.now();
     return this.write(orgId, async (trx) => {
-      const current = await findScimUser(trx, orgId, id);
-      if (!current) throw notFound('User', id);
-      if (check && !check(current.version)) throw preconditionFailed(current.version);
+      const current = checked(await findScimUser(trx, orgId, id), 'User', id, check);
       const next = change(current.document);
       const document: Document & { active: boolean } = { ...next, active: next.active === undefined ? current.active : next.active !== false };
       const groups = (await groupsOfUsers(trx, orgId, [id])).get(id) ?? [];
@@ -155,8 +153,11 @@ export class DirectoryService {
       if (JSON.stringify(document) === JSON.stringify(current.document)) return { ...current, groups };
       await this.assertUserNameFree(trx, orgId, document, id);
       const email = portalEmail(document);
-      const holder = await findLoginAccount(trx, orgId, email);
-      if (holder && holder.user.id !== id) throw new Conflict(`the portal sign-in ${email.slice(0, 128)} already belongs to another portal user`);
+      // The sign-in moves only with userName or the emails; unchanged, it is still this user's.
+      if (email.toLowerCase() !== portalEmail(current.document).toLowerCase()) {
+        const holder = await findLoginAccount(trx, orgId, email);
+        if (holder && holder.user.id !== id) throw new Conflict(`the portal sign-in ${email.slice(0, 128)} already belongs to another portal user`);
+      }
       const active = document.active;
       // The portal's own disable outlives whatever the provider sends; the provider's no is final too.
       const signIn = active && !current.portalDisabled;
@@ -180,9 +181,7 @@ export class DirectoryService {
   async deleteUser(actor: Actor, id: string, check?: VersionCheck): Promise<void> {
     const orgId = tenantOf(actor);
     await this.write(orgId, async (trx) => {
-      const current = await findScimUser(trx, orgId, id);
-      if (!current) throw notFound('User', id);
-      if (check && !check(current.version)) throw preconditionFailed(current.version);
+      const current = checked(await findScimUser(trx, orgId, id), 'User', id, check);
       const groups = (await groupsOfUsers(trx, orgId, [id])).get(id) ?? [];
       // The portal user goes with the resource: sessions, memberships and the SCIM rows cascade.
       await deleteUser(trx, orgId, id);
@@ -255,9 +254,7 @@ export class DirectoryService {
     const orgId = tenantOf(actor);
     const now = this.now();
     return this.write(orgId, async (trx) => {
-      const current = await findScimGroup(trx, orgId, id);
-      if (!current) throw notFound('Group', id);
-      if (check && !check(current.version)) throw preconditionFailed(current.version);
+      const current = checked(await findScimGroup(trx, orgId, id), 'Group', id, check);
       const { document, members } = change(current.document);
       const documentChanged = JSON.stringify(document) !== JSON.stringify(current.document);
       const displayName = String(document.displayName);
@@ -285,9 +282,7 @@ export class DirectoryService {
     const orgId = tenantOf(actor);
     const now = this.now();
     await this.write(orgId, async (trx) => {
-      const current = await findScimGroup(trx, orgId, id);
-      if (!current) throw notFound('Group', id);
-      if (check && !check(current.version)) throw preconditionFailed(current.version);
+      const current = checked(await findScimGroup(trx, orgId, id), 'Group', id, check);
       const members = await memberIds(trx, orgId, id);
       await deleteScimGroup(trx, orgId, id);
       await bumpScimUsers(trx, orgId, members, now);
@@ -411,6 +406,13 @@ export class DirectoryService {
 
 function externalIdOf(doc: Document): string | null {
   return typeof doc.externalId === 'string' && doc.externalId !== '' ? doc.externalId : null;
+}
+
+/** The stored resource a write starts from: 404 when there is none, 412 when If-Match names another version. */
+function checked<R extends { version: number }>(found: R | null, type: 'User' | 'Group', id: string, check?: VersionCheck): R {
+  if (!found) throw notFound(type, id);
+  if (check && !check(found.version)) throw preconditionFailed(found.version);
+  return found;
 }
 
 function notFound(type: 'User' | 'Group', id: string): NotFound {
