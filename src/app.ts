@@ -18,6 +18,7 @@ import { responseHeaders } from './http/response-headers.js';
 import { routes } from './rest/routes/index.js';
 import { scimError, scimTooLarge } from './scim/errors.js';
 import { mountScim } from './scim/router.js';
+import { mountSsoFlows } from './sso-flows/router.js';
 import { mountRoutes } from './rest/router.js';
 import type { Services } from './services/index.js';
 
@@ -57,6 +58,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/scim/*', bodySizeLimit(scimTooLarge));
   app.use('/scim/*', requestContext(deps, scimError));
   mountScim(app, { config, logger, methods });
+
+  // SSO logins are browser navigations: the Host check, a body cap and the shared context, nothing /api-shaped.
+  app.use('/auth/*', limit);
+  app.use('/auth/*', requestContext(deps));
+  mountSsoFlows(app, methods);
 
   for (const method of ['GET', 'POST']) methods.add(method, '/graphql', { head: false });
   app.on(['GET', 'POST'], '/graphql', graphqlHttpHandler(yoga, schema, idempotency, (c) => methods.notMatched(c)));

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DatabaseConfig } from './db/database.js';
+import { parseAllowHosts } from './outbound/allow-hosts.js';
 import { generateSigningKeyPem, loadSigningKey } from './licenses/license-format.js';
 
 export const DEPLOYMENT_MODES = ['saas', 'enterprise', 'in-vpc'] as const;
@@ -34,6 +35,10 @@ export interface Config {
   shutdownDrainSeconds: number;
   /** 32 bytes for AES-256-GCM of secrets kept at rest. */
   encryptionKey: Buffer;
+  /** Keys that sealed secrets before the current one: they still open, and rotate-secrets re-seals under the current. */
+  encryptionKeysPrevious: Buffer[];
+  /** Exact host:port entries server-side fetches may reach over http or on private addresses (development, tests). */
+  outboundAllowHosts: string[];
   /** PKCS#8 PEM of the Ed25519 key that signs licenses. */
   licenseSigningKeyPem: string;
 }
@@ -181,6 +186,14 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     if (encryptionKey.length !== 32) problems.push('ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64');
   }
 
+  const encryptionKeysPrevious = list(env.ENCRYPTION_KEYS_PREVIOUS).map((raw, i) => {
+    const key = decodeKey32(raw);
+    if (key.length !== 32) problems.push(`ENCRYPTION_KEYS_PREVIOUS: entry ${i + 1} must be 32 bytes, as 64 hex characters or base64`);
+    return key;
+  });
+  const outbound = parseAllowHosts(env.OUTBOUND_ALLOW_HOSTS, production);
+  problems.push(...outbound.problems);
+
   const licenseRaw = secret('LICENSE_SIGNING_KEY', generateSigningKeyPem, true);
   let licenseSigningKeyPem = '';
   if (licenseRaw !== null) {
@@ -209,6 +222,8 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     logLevel: pick('LOG_LEVEL', LOG_LEVELS, 'info'),
     shutdownDrainSeconds: int('SHUTDOWN_DRAIN_SECONDS', 0, 0, 120),
     encryptionKey,
+    encryptionKeysPrevious,
+    outboundAllowHosts: outbound.hosts,
     licenseSigningKeyPem,
   };
   if (problems.length > 0) throw new ConfigError(problems);

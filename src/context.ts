@@ -18,6 +18,8 @@ export interface RequestMeta {
   userAgent: string | null;
   /** Served over https (directly, through trusted proxies, or in production always): cookies get Secure. */
   secure: boolean;
+  /** Where this service is reached: PUBLIC_URL, or the origin this request came to (its Host checked first). */
+  origin: string;
 }
 
 /** A new value of the session cookie (the only cookie the service sets); '' with 0 clears it. */

@@ -70,6 +70,7 @@ export async function insertAuditEvent(db: Executor, row: AuditEventRow): Promis
 export interface AuditFilter {
   orgId?: string | null;
   action?: string | null;
+  outcome?: string | null;
   from?: string | null;
   to?: string | null;
 }
@@ -82,6 +83,7 @@ export async function listAuditEvents(
   let q = db.selectFrom('audit_events').selectAll();
   if (filter.orgId) q = q.where('org_id', '=', filter.orgId);
   if (filter.action) q = q.where('action', '=', filter.action);
+  if (filter.outcome) q = q.where('outcome', '=', filter.outcome);
   if (filter.from) q = q.where('created_at', '>=', filter.from);
   if (filter.to) q = q.where('created_at', '<', filter.to);
   const rows = await q.orderBy('created_at', 'desc').orderBy('seq', 'desc').limit(page.limit).offset(page.offset).execute();

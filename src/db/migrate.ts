@@ -9,6 +9,7 @@ import * as m006 from './migrations/006_idempotency.js';
 import * as m007 from './migrations/007_case_insensitive_org_ids.js';
 import * as m008 from './migrations/008_key_page_index.js';
 import * as m009 from './migrations/009_scim.js';
+import * as m010 from './migrations/010_sso.js';
 
 // Numbered, in code, never edited once landed: add a file and a line here.
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '007_case_insensitive_org_ids': m007,
   '008_key_page_index': m008,
   '009_scim': m009,
+  '010_sso': m010,
 };
 
 class InCodeProvider implements MigrationProvider {

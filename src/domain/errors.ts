@@ -93,6 +93,17 @@ export class Forbidden extends DomainError {
   }
 }
 
+/** Password login for an organization that requires its identity provider: where to sign in instead. */
+export class SsoRequired extends Forbidden {
+  override readonly code = 'SSO_REQUIRED';
+  constructor(
+    orgId: string,
+    readonly loginUrl: string,
+  ) {
+    super(`organization ${orgId} signs in through its identity provider; password login is turned off. Sign in at ${loginUrl}`);
+  }
+}
+
 /** Too many attempts. The message ends with the wait, in the same seconds Retry-After carries. */
 export class RateLimited extends DomainError {
   readonly code = 'RATE_LIMITED';

@@ -13,6 +13,7 @@ import './types/usage.js';
 import './types/deployment.js';
 import './types/scim.js';
 import './types/directory.js';
+import './types/sso.js';
 
 let built: GraphQLSchema | null = null;
 

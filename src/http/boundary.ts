@@ -45,7 +45,7 @@ export function boundaryOf(config: Config): Boundary {
   return { hostAllowed: (host) => hosts.has(hostnameOf(host)), corsOrigins: new Set(config.corsOrigins) };
 }
 
-function requestHost(c: HonoContext): string {
+export function requestHost(c: HonoContext): string {
   return c.req.header('host') ?? new URL(c.req.url).host;
 }
 

@@ -1,5 +1,5 @@
 import type { Context as HonoContext } from 'hono';
-import { type AuthModel, DomainError, Forbidden, InvalidInput, RateLimited, Unauthenticated } from '../domain/errors.js';
+import { type AuthModel, DomainError, Forbidden, InvalidInput, RateLimited, SsoRequired, Unauthenticated } from '../domain/errors.js';
 
 // The JSON error envelope of every face but GraphQL and SCIM: {"error": {code, message, field?, required_auth?, details?}}.
 // Field names are spelt the REST way (snake_case), whatever the domain called them.
@@ -44,6 +44,7 @@ export function errorBody(err: DomainError): { error: Record<string, unknown> } 
   if ((err instanceof Unauthenticated || err instanceof Forbidden) && err.requiredAuth.length > 0) {
     error.required_auth = err.requiredAuth;
   }
+  if (err instanceof SsoRequired) error.sso_login_url = err.loginUrl;
   if (err instanceof InvalidInput) {
     if (err.field) {
       const field = restFieldName(err.field);

@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { type Context, createContext } from '../context.js';
 import { DomainError } from '../domain/errors.js';
 import type { Services } from '../services/index.js';
-import { fromAnotherSite, requestHostname } from './boundary.js';
+import { fromAnotherSite, requestHost, requestHostname } from './boundary.js';
 import { clientIp, isSecure, remoteAddress } from './client.js';
 import { errorResponse } from './error-response.js';
 
@@ -46,6 +46,7 @@ export function requestContext(
       ip: clientIp(remoteAddress(c), forwardedFor, config.trustProxyHops),
       userAgent: c.req.header('user-agent') ?? null,
       secure,
+      origin: serviceOrigin(c, config, secure),
     };
     const cookies = sessionCookiesOf(c.req.header('cookie'));
     let auth;
@@ -91,4 +92,8 @@ function cookieScopes(hostname: string, path: string): { domain?: string; path?:
   const segments = path.split('/').filter(Boolean);
   for (let i = 1; i <= segments.length; i++) scopes.push({ path: `/${segments.slice(0, i).join('/')}` });
   return scopes;
+}
+
+function serviceOrigin(c: HonoContext, config: Config, secure: boolean): string {
+  return config.publicUrl ?? `${secure ? 'https' : 'http'}://${requestHost(c)}`;
 }

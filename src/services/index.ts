@@ -1,4 +1,6 @@
 import { deriveKey } from '../auth/tokens.js';
+import { SecretBox } from '../crypto/secret-box.js';
+import { OutboundClient } from '../outbound/client.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -14,6 +16,9 @@ import { OrganizationService } from './organizations.js';
 import { RateLimiter } from './rate-limits.js';
 import { ScimTokenService } from './scim-tokens.js';
 import { SessionService } from './sessions.js';
+import { SsoConfigService } from './sso/config.js';
+import { SsoLoginService } from './sso/login.js';
+import { OidcRelyingParty } from './sso/oidc.js';
 import { UsageService } from './usage.js';
 import { UserService } from './users.js';
 
@@ -30,6 +35,8 @@ export interface Services {
   usage: UsageService;
   scimTokens: ScimTokenService;
   directory: DirectoryService;
+  ssoConfig: SsoConfigService;
+  ssoLogin: SsoLoginService;
 }
 
 export function createServices(database: Database, config: Config, clock: Clock): Services {
@@ -41,7 +48,11 @@ export function createServices(database: Database, config: Config, clock: Clock)
   const sessions = new SessionService(db, config, clock, audit, rateLimiter);
   const apiKeys = new ApiKeyService(deps);
   const scimTokens = new ScimTokenService(deps, rateLimiter);
+  const box = new SecretBox(config.encryptionKey, config.encryptionKeysPrevious);
+  const outbound = new OutboundClient({ allowHosts: config.outboundAllowHosts });
   return {
+    ssoConfig: new SsoConfigService(deps, box, outbound),
+    ssoLogin: new SsoLoginService(deps, sessions, box, new OidcRelyingParty(outbound, box)),
     scimTokens,
     directory: new DirectoryService(db, clock, audit),
     audit,

@@ -14,10 +14,13 @@ import {
   insertSession,
   touchSession,
 } from '../db/sessions.js';
-import { findLoginAccount, findPasswordHash, setPasswordHash, updateUserFields } from '../db/users.js';
+import { type User, findLoginAccount, findPasswordHash, setPasswordHash, updateUserFields } from '../db/users.js';
+import type { Organization } from '../domain/organization.js';
 import type { Actor } from './actor.js';
 import type { AuditService } from './audit.js';
-import { Forbidden, InvalidInput, Unauthenticated } from '../domain/errors.js';
+import { Forbidden, InvalidInput, SsoRequired, Unauthenticated } from '../domain/errors.js';
+import { findSsoConfig } from '../db/sso.js';
+import { loginUrl } from './sso/sp.js';
 import { type AccountBackoff, type RateLimiter, type Throttle, addressSubject } from './rate-limits.js';
 
 /** The documented limit: 5 attempts a minute per client address, whatever account they name. */
@@ -74,7 +77,8 @@ export class SessionService {
   ) {}
 
   /** `replacing` is the session the request came with, if any: a new login ends it (no stale token lives on). */
-  async login(actor: Actor, input: LoginInput, replacing: string | null = null): Promise<LoginResult> {
+  /** `origin` is where this service is reached: an organization that enforces SSO is told its login URL there. */
+  async login(actor: Actor, input: LoginInput, origin: string, replacing: string | null = null): Promise<LoginResult> {
     const orgId = input.orgId.trim();
     const email = input.email?.trim() || null;
     if (!orgId) throw new InvalidInput('must not be empty', 'orgId');
@@ -95,6 +99,19 @@ export class SessionService {
     }
     // Every path verifies one argon2 hash (a dummy one when the account is unknown): same work, same time.
     const org = await findOrganization(this.db, orgId);
+    // Whether an org enforces SSO is public (the availability route says so): refusing before the password
+    // check tells nothing about the account, and a guessed password is never tried.
+    const sso = org ? await findSsoConfig(this.db, org.orgId) : null;
+    if (org && sso?.enabled && sso.enforceSso) {
+      await this.limiter.refund(reservation);
+      await this.audit.record(actor, {
+        action: 'auth.login_failed',
+        orgId: org.orgId,
+        outcome: 'denied',
+        details: { reason: 'the organization enforces single sign-on', email: email?.slice(0, 254) ?? null },
+      });
+      throw new SsoRequired(org.orgId, loginUrl(origin, org.orgId, sso.protocol));
+    }
     const account = org ? await findLoginAccount(this.db, org.orgId, email) : null;
     const passwordOk = await verifyPassword(account?.passwordHash ?? null, input.password);
     const usable = account !== null && account.user.status === 'active' && passwordOk;
@@ -125,11 +142,24 @@ export class SessionService {
     await this.limiter.refund(reservation);
     await attempt.succeeded();
 
+    return this.issue(actor, org, account.user, { action: 'auth.login', details: { method: email ? 'password' : 'organization_password' } }, replacing);
+  }
+
+  /**
+   * A new session for a user whose identity is already proven (password above, or an SSO assertion): the
+   * one way sessions are made, so every login ends with the same cookie, audit and replacement rule.
+   */
+  async issue(
+    actor: Actor,
+    org: Organization,
+    user: User,
+    event: { action: string; details: Record<string, unknown> },
+    replacing: string | null,
+  ): Promise<LoginResult> {
     const token = randomToken();
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.config.sessionAbsoluteSeconds * 1000).toISOString();
     const sessionId = sha256Hex(token);
-    const user = account.user;
     await inTransaction(this.db, async (trx) => {
       if (replacing) await deleteSession(trx, replacing);
       await insertSession(trx, {
@@ -143,11 +173,11 @@ export class SessionService {
       });
       await updateUserFields(trx, user.id, { lastLoginAt: now.toISOString() }, user.updatedAt);
       await this.audit.append(trx, { ...actor, type: 'user', id: user.id, orgId: org.orgId }, {
-        action: 'auth.login',
+        action: event.action,
         orgId: org.orgId,
         targetType: 'user',
         targetId: user.id,
-        details: { method: email ? 'password' : 'organization_password' },
+        details: event.details,
       });
     });
     return {

@@ -19,7 +19,7 @@ describe('scope checks for adapters that have no field to run', () => {
       services: h.runtime.services,
       config: h.config,
       clock: h.clock,
-      requestMeta: { id: 'req-scopes-1', ip: null, userAgent: null, secure: false },
+      requestMeta: { id: 'req-scopes-1', ip: null, userAgent: null, secure: false, origin: 'http://localhost' },
       log: createLogger('silent'),
     });
 

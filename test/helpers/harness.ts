@@ -87,6 +87,8 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
     logLevel: 'silent',
     shutdownDrainSeconds: 0,
     encryptionKey: randomBytes(32),
+    encryptionKeysPrevious: [],
+    outboundAllowHosts: [],
     licenseSigningKeyPem: signingKey,
     ...overrides,
   };

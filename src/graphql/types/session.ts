@@ -42,7 +42,7 @@ builder.mutationField('login', (t) =>
     args: { input: t.arg({ type: LoginInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const current = ctx.principal.kind === 'session' ? ctx.principal.sessionId : null;
-      const { token, principal } = await ctx.services.sessions.login(ctx.actor, input, current);
+      const { token, principal } = await ctx.services.sessions.login(ctx.actor, input, ctx.requestMeta.origin, current);
       ctx.cookies.push({ value: token, maxAgeSeconds: ctx.config.sessionAbsoluteSeconds });
       return principal;
     },
@@ -94,8 +94,7 @@ builder.queryField('ssoAvailability', (t) =>
     type: SsoAvailability,
     description: 'Public: whether an org offers SSO. An unknown org answers like one without SSO.',
     args: { orgId: t.arg.string({ required: true }) },
-    // SSO configuration arrives with its own area; until then no organization offers it.
-    resolve: () => ({ ssoEnabled: false, ssoProvider: null, enforceSso: false, ssoLoginUrl: null }),
+    resolve: (_root, args, ctx) => ctx.services.ssoConfig.availability(args.orgId, ctx.requestMeta.origin),
   }),
 );
 

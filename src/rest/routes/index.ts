@@ -6,6 +6,7 @@ import { keyRoutes } from './keys.js';
 import { licenseRoutes } from './licenses.js';
 import { nodeRoutes } from './nodes.js';
 import { scimRoutes } from './scim.js';
+import { ssoRoutes } from './sso.js';
 import { usageRoutes } from './usage.js';
 
 /** The route table: every documented REST path, one row each. */
@@ -18,4 +19,5 @@ export const routes: Route[] = [
   ...usageRoutes,
   ...deploymentRoutes,
   ...scimRoutes,
+  ...ssoRoutes,
 ];

@@ -1,0 +1,220 @@
+import { randomBytes } from 'node:crypto';
+import * as client from 'openid-client';
+import { randomToken, sha256Hex } from '../../auth/tokens.js';
+import type { SecretBox } from '../../crypto/secret-box.js';
+import { inTransaction } from '../../db/database.js';
+import { findOrganization } from '../../db/organizations.js';
+import {
+  type StoredSsoConfig,
+  consumeLoginRequest,
+  findSsoConfig,
+  insertLoginRequest,
+  loginRequestState,
+  pruneSsoState,
+  rememberAssertionId,
+} from '../../db/sso.js';
+import { InvalidInput, NotFound, Unauthenticated } from '../../domain/errors.js';
+import type { Organization } from '../../domain/organization.js';
+import { DEFAULT_RETURN_PATH, type SsoProtocol, providerGuide, safeReturnPath } from '../../domain/sso.js';
+import { newId } from '../../ids.js';
+import type { Actor } from '../actor.js';
+import type { ServiceDeps } from '../deps.js';
+import type { LoginResult, SessionService } from '../sessions.js';
+import type { OidcRelyingParty } from './oidc.js';
+import { type AssertedPerson, personFor } from './people.js';
+import { SsoRefusal } from './refusal.js';
+import { MAX_SAML_RESPONSE_BYTES, authnRequestUrl, checkEnvelope, requestKey, verifyResponse } from './saml.js';
+import { serviceProvider } from './sp.js';
+
+/** How long a browser has between leaving for the IdP and coming back. */
+const LOGIN_REQUEST_TTL_MS = 10 * 60_000;
+const PRUNE_EVERY_MS = 60_000;
+export const VERIFIER_CONTEXT = 'sso_login_requests.code_verifier';
+
+export interface SsoStart {
+  location: string;
+  /** The browser-binding cookie's value: only its digest is stored. */
+  binding: string;
+}
+
+export interface SsoFinish {
+  login: LoginResult;
+  returnTo: string;
+}
+
+/**
+ * SP-initiated SSO logins, SAML and OIDC: the request stored in the database and bound to the browser that
+ * started it, the answer checked (ours first, then the library's), the person found or created, a session
+ * issued the way password logins get theirs, and every attempt in the org's audit as auth.sso_login.
+ */
+export class SsoLoginService {
+  private lastPrune = 0;
+
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly sessions: SessionService,
+    private readonly box: SecretBox,
+    private readonly oidc: OidcRelyingParty,
+  ) {}
+
+  async begin(protocol: SsoProtocol, orgId: string, origin: string, returnTo: string | null): Promise<SsoStart> {
+    const target = returnTo === null ? DEFAULT_RETURN_PATH : safeReturnPath(returnTo);
+    if (target === null) throw new InvalidInput('must be a path of this portal, like /dashboard', 'returnTo');
+    const config = await this.enabledConfig(orgId, protocol);
+    await this.prune();
+    const sp = serviceProvider(origin, config.orgId);
+    const binding = randomToken();
+    const now = this.deps.clock.now();
+    const row = {
+      org_id: config.orgId,
+      protocol,
+      browser_digest: sha256Hex(binding),
+      return_to: target,
+      created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + LOGIN_REQUEST_TTL_MS).toISOString(),
+      consumed_at: null,
+    };
+    if (protocol === 'saml') {
+      const requestId = `_${randomBytes(20).toString('hex')}`;
+      await insertLoginRequest(this.deps.db, { ...row, id: requestKey(requestId), nonce: null, code_verifier: null });
+      return { location: await authnRequestUrl(config, sp, requestId, target), binding };
+    }
+    const checks = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
+    let location: URL;
+    try {
+      location = await this.oidc.authorizationUrl(config, sp.oidcRedirectUri, checks);
+    } catch (err) {
+      throw new NotFound(`single sign-on for organization ${config.orgId} is unavailable: its identity provider could not be reached (${(err as Error).message})`);
+    }
+    await insertLoginRequest(this.deps.db, {
+      ...row,
+      id: oidcKey(checks.state),
+      nonce: checks.nonce,
+      code_verifier: this.box.seal(checks.codeVerifier, VERIFIER_CONTEXT),
+    });
+    return { location: location.href, binding };
+  }
+
+  /** The ACS: the HTTP-POST binding's SAMLResponse. */
+  async completeSaml(actor: Actor, orgId: string, origin: string, samlResponse: string | null, binding: string | null, replacing: string | null): Promise<SsoFinish> {
+    return this.complete(actor, 'saml', orgId, async (config) => {
+      if (!samlResponse) throw new SsoRefusal('the POST has no SAMLResponse field');
+      if (samlResponse.length > MAX_SAML_RESPONSE_BYTES) throw new SsoRefusal(`the SAMLResponse is larger than ${MAX_SAML_RESPONSE_BYTES} bytes`);
+      const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
+      const sp = serviceProvider(origin, config.orgId);
+      const envelope = checkEnvelope(xml, sp);
+      const request = await this.takeRequest(config, 'saml', requestKey(envelope.inResponseTo), binding, 'InResponseTo');
+      const guide = providerGuide(config.provider);
+      const identity = await verifyResponse(config, sp, samlResponse, guide.samlEmailAttributes, guide.samlNameAttributes);
+      const now = this.deps.clock.now();
+      const expiresAt = envelope.expiresAt ?? new Date(now.getTime() + 3600_000).toISOString();
+      if (!(await rememberAssertionId(this.deps.db, config.orgId, envelope.assertionId, expiresAt))) {
+        throw new SsoRefusal(`assertion ${envelope.assertionId} was used before (replay)`, identity);
+      }
+      return { person: { orgId: config.orgId, idp: config.idpEntityId!, ...identity }, returnTo: request.return_to };
+    }, replacing);
+  }
+
+  /** The OIDC redirect URI: ?code&state (or ?error). */
+  async completeOidc(actor: Actor, orgId: string, origin: string, query: URLSearchParams, binding: string | null, replacing: string | null): Promise<SsoFinish> {
+    return this.complete(actor, 'oidc', orgId, async (config) => {
+      const error = query.get('error');
+      if (error) throw new SsoRefusal(`the IdP answered error=${error.slice(0, 100)}${query.get('error_description') ? `: ${query.get('error_description')!.slice(0, 200)}` : ''}`);
+      const state = query.get('state');
+      if (!state) throw new SsoRefusal('the callback has no state');
+      const request = await this.takeRequest(config, 'oidc', oidcKey(state), binding, 'state');
+      const sp = serviceProvider(origin, config.orgId);
+      const callbackUrl = new URL(sp.oidcRedirectUri);
+      for (const [k, v] of query) callbackUrl.searchParams.append(k, v);
+      const claims = await this.oidc.exchange(config, callbackUrl, {
+        state,
+        nonce: request.nonce!,
+        codeVerifier: this.box.open(request.code_verifier!, VERIFIER_CONTEXT),
+      });
+      const map = config.oidcClaimMapping;
+      const claim = (name: string) => (typeof claims[name] === 'string' && (claims[name] as string).trim() ? (claims[name] as string).trim() : null);
+      const email = claim(map.email);
+      if (email && claims.email_verified === false) throw new SsoRefusal(`the IdP says email ${email} is not verified (email_verified: false)`, { subject: claims.sub, email });
+      const name = claim(map.name) ?? ([claim(map.givenName), claim(map.familyName)].filter(Boolean).join(' ') || null);
+      return { person: { orgId: config.orgId, idp: config.oidcIssuer!, subject: claims.sub!, email, name }, returnTo: request.return_to };
+    }, replacing);
+  }
+
+  private async complete(
+    actor: Actor,
+    protocol: SsoProtocol,
+    orgId: string,
+    verify: (config: StoredSsoConfig) => Promise<{ person: AssertedPerson; returnTo: string }>,
+    replacing: string | null,
+  ): Promise<SsoFinish> {
+    const config = await this.enabledConfig(orgId, protocol);
+    let known: { subject?: string | null; email?: string | null } = {};
+    try {
+      const org = await findOrganization(this.deps.db, config.orgId);
+      if (!org) throw new SsoRefusal('the organization no longer exists');
+      const { person, returnTo } = await verify(config);
+      known = person;
+      this.checkDomain(config, person);
+      if (org.status !== 'ACTIVE') throw new SsoRefusal(`the organization is ${org.status.toLowerCase()}`, person);
+      const user = await inTransaction(this.deps.db, (trx) => personFor(trx, person, this.deps.clock.now().toISOString()));
+      const login = await this.sessions.issue(actor, org as Organization, user, {
+        action: 'auth.sso_login',
+        details: { protocol, subject: person.subject.slice(0, 256), email: person.email, idp: person.idp, first_login: user.lastLoginAt === null },
+      }, replacing);
+      return { login, returnTo };
+    } catch (err) {
+      if (!(err instanceof SsoRefusal)) throw err;
+      const ref = newId('ssofail');
+      await this.deps.audit.record(actor, {
+        action: 'auth.sso_login',
+        orgId: config.orgId,
+        outcome: 'failure',
+        details: {
+          protocol,
+          reason: err.reason.slice(0, 1000),
+          subject: (err.known.subject ?? known.subject ?? null)?.slice(0, 256) ?? null,
+          email: (err.known.email ?? known.email ?? null)?.slice(0, 254) ?? null,
+          ref,
+        },
+      });
+      throw new Unauthenticated(`single sign-on did not succeed; your administrator can see why in the SSO audit (reference ${ref})`);
+    }
+  }
+
+  private checkDomain(config: StoredSsoConfig, person: AssertedPerson): void {
+    if (config.emailDomains.length === 0 || !person.email) return;
+    const domain = person.email.split('@').pop()!.toLowerCase();
+    if (!config.emailDomains.includes(domain)) {
+      throw new SsoRefusal(`email domain ${domain} is not one of the configured email_domains (${config.emailDomains.join(', ')})`, person);
+    }
+  }
+
+  private async takeRequest(config: StoredSsoConfig, protocol: SsoProtocol, id: string, binding: string | null, what: string) {
+    if (!binding) throw new SsoRefusal(`this browser did not start the login (no binding cookie); the ${what} cannot be matched`);
+    const now = this.deps.clock.now().toISOString();
+    const taken = await consumeLoginRequest(this.deps.db, { id, orgId: config.orgId, protocol, browserDigest: sha256Hex(binding), now });
+    if (taken) return taken;
+    const state = await loginRequestState(this.deps.db, id);
+    if (!state || state.org_id !== config.orgId || state.protocol !== protocol) throw new SsoRefusal(`the ${what} matches no login this service started for this organization`);
+    if (state.consumed_at) throw new SsoRefusal(`the login this ${what} names was completed before (replay)`);
+    if (state.expires_at <= now) throw new SsoRefusal(`the login this ${what} names expired at ${state.expires_at}`);
+    throw new SsoRefusal(`the login this ${what} names was started by another browser`);
+  }
+
+  private async enabledConfig(orgId: string, protocol: SsoProtocol): Promise<StoredSsoConfig> {
+    const config = orgId.length <= 128 ? await findSsoConfig(this.deps.db, orgId) : null;
+    if (!config || !config.enabled || config.protocol !== protocol) {
+      throw new NotFound(`${protocol.toUpperCase()} single sign-on is not enabled for organization ${orgId.slice(0, 128)}`);
+    }
+    return config;
+  }
+
+  private async prune(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = now;
+    await pruneSsoState(this.deps.db, this.deps.clock.now().toISOString());
+  }
+}
+
+const oidcKey = (state: string): string => sha256Hex(`oidc\n${state}`);
