@@ -7,6 +7,8 @@
 //   db/                             queries and migrations; only domain/ below it
 //   domain/, clock, ids, logger     leaves: they import nothing of ours
 //   licenses/                       the pure license format
+//   crypto/, outbound/              shared mechanisms (secret box, guarded fetch): leaves over node and libraries
+//   sso-flows/                      the browser face of SSO logins; like scim/, it leans on services
 //   config.ts                       environment -> Config; knows db kinds and the license format only
 const layer = (name, forbidden, comment) => ({
   name,
@@ -24,7 +26,10 @@ module.exports = {
     layer('ids', ['(?!ids)'], 'a leaf'),
     layer('logger', ['(?!logger)'], 'a leaf'),
     layer('licenses', ['(?!licenses/)'], 'the license format is pure: the offline verifier runs it alone'),
-    layer('config', ['(?!(config|db/database|licenses/))'], 'configuration reads the environment; it knows the database kinds and the license key format, nothing else'),
+    layer('crypto', ['(?!crypto/)'], 'the secret box is a leaf every area seals with'),
+    layer('outbound', ['(?!outbound/)'], 'the guarded outbound client is a leaf every area fetches with'),
+    layer('sso-flows', ['app', 'server', 'main', 'rest', 'scim', 'graphql'], 'the SSO browser face is composed by app.ts and leans on no other face'),
+    layer('config', ['(?!(config|db/database|licenses/|outbound/allow-hosts))'], 'configuration reads the environment; it knows the database kinds and the license key format, nothing else'),
     layer('db', ['auth', 'services', 'graphql', 'rest', 'http', 'context', 'config', 'app', 'server', 'main'], 'db/ knows only domain/'),
     layer('auth', ['services', 'db', 'graphql', 'rest', 'http', 'context', 'app', 'server', 'main'], 'auth/ declares what it needs (CredentialVerifiers) instead of importing services'),
     layer('services', ['graphql', 'rest', 'http', 'context', 'app', 'server', 'main'], 'services know no face and no HTTP'),
@@ -37,7 +42,7 @@ module.exports = {
       name: 'no-sql-in-faces',
       comment: 'faces reach data through services; they may name db types, never call queries',
       severity: 'error',
-      from: { path: '^src/(graphql|rest|scim|http|context)' },
+      from: { path: '^src/(graphql|rest|scim|sso-flows|http|context)' },
       to: { path: '^src/db/', dependencyTypesNot: ['type-only'] },
     },
   ],

@@ -88,6 +88,21 @@ describe('configuration', () => {
     assert.ok(problems({ DATA_DIR: dataDir(), DATABASE_URL: 'postgres://db.example.com/x', SQLITE_LOCKING: 'shared' }).some((x) => x.startsWith('SQLITE_LOCKING is for')));
   });
 
+  it('production refuses OUTBOUND_ALLOW_HOSTS entries on loopback or private addresses; development takes them', () => {
+    const prod = { ...productionSecrets(), PUBLIC_URL: 'https://api.example.com', ADMIN_API_KEY: 'a'.repeat(32) };
+    const found = problems({ ...prod, OUTBOUND_ALLOW_HOSTS: '127.0.0.1:9000, idp.example.com:443, 10.1.2.3:443' });
+    assert.ok(found.some((p) => p.includes('127.0.0.1:9000')), found.join('\n'));
+    assert.ok(found.some((p) => p.includes('10.1.2.3:443')), found.join('\n'));
+    assert.ok(!found.some((p) => p.includes('idp.example.com')), found.join('\n'));
+    assert.deepEqual(loadConfig({ DATA_DIR: dataDir(), OUTBOUND_ALLOW_HOSTS: '127.0.0.1:9000' }).config.outboundAllowHosts, ['127.0.0.1:9000']);
+  });
+
+  it('reads ENCRYPTION_KEYS_PREVIOUS as a list of 32-byte keys and names a bad entry', () => {
+    const { config } = loadConfig({ DATA_DIR: dataDir(), ENCRYPTION_KEYS_PREVIOUS: `${'cd'.repeat(32)}, ${Buffer.alloc(32, 7).toString('base64')}` });
+    assert.deepEqual(config.encryptionKeysPrevious, [Buffer.from('cd'.repeat(32), 'hex'), Buffer.alloc(32, 7)]);
+    assert.ok(problems({ DATA_DIR: dataDir(), ENCRYPTION_KEYS_PREVIOUS: 'short' }).some((p) => p.startsWith('ENCRYPTION_KEYS_PREVIOUS: entry 1')));
+  });
+
   it('production starts when every secret is given, and writes nothing to disk', () => {
     const dir = dataDir();
     const { config, notices } = loadConfig({

@@ -60,7 +60,7 @@ interface Answer {
   statusText: string;
   headers: http.IncomingHttpHeaders;
   rawHeaders: string[];
-  body: Buffer;
+  body: Buffer<ArrayBuffer>;
 }
 
 const defaultResolve: Resolver = async (host) =>
@@ -104,7 +104,7 @@ export class OutboundClient {
     const t = this.target(input);
     // One deadline for DNS, connect, TLS, headers and body: a server trickling bytes must not hold us forever.
     const deadline = new AbortController();
-    const timer = (() => {}) || setTimeout(() => deadline.abort(new OutboundRefused(`no answer within ${this.timeoutMs} ms (${t.url.host})`, t.shown)), this.timeoutMs);
+    const timer = setTimeout(() => deadline.abort(new OutboundRefused(`no answer within ${this.timeoutMs} ms (${t.url.host})`, t.shown)), this.timeoutMs);
     // The caller's own abort keeps its reason, as fetch does (jose tells its timeout apart by the reason's name).
     const forward = () => deadline.abort(callerSignal?.reason);
     if (callerSignal?.aborted) forward();

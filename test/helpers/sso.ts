@@ -24,7 +24,7 @@ export function cookieValue(res: ApiResult, name: string): string | undefined {
   return undefined;
 }
 
-export async function configureSaml(h: Harness, cookie: string, orgId: string, idp: TestIdp, extra: Record<string, unknown> = {}): Promise<ApiResult> {
+export async function configureSaml(h: Harness, cookie: string, _orgId: string, idp: TestIdp, extra: Record<string, unknown> = {}): Promise<ApiResult> {
   const r = await h.call('POST', '/api/v1/sso/config', {
     cookie,
     body: {

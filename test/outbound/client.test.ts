@@ -247,6 +247,10 @@ describe('OutboundClient: the exchange', () => {
     await refusal(client.fetch(`http://127.0.0.1:${streamed.port}/`), /^the response is larger than 65536 bytes \(127\.0\.0\.1:\d+\)$/);
     await refusal(client.getText(`http://127.0.0.1:${declared.port}/`), /the response is larger than 65536 bytes/);
     await refusal(client.getText(`http://127.0.0.1:${declared.port}/`, { maxBodyBytes: 1000 }), /larger than 1000 bytes/);
+    // A declared length over the cap is refused at once, not after waiting for bytes that may never come.
+    const promising = await serve((_req, res) => res.writeHead(200, { 'content-length': big.length }).write('a'));
+    const patient = new OutboundClient({ allowHosts: [`127.0.0.1:${promising.port}`], maxBodyBytes: 64 * 1024, timeoutMs: 3000 });
+    await refusal(patient.getText(`http://127.0.0.1:${promising.port}/`), /the response is larger than 65536 bytes/);
     const roomy = new OutboundClient({ allowHosts: [`127.0.0.1:${declared.port}`], maxBodyBytes: 6 * 1024 * 1024 });
     assert.equal((await roomy.getText(`http://127.0.0.1:${declared.port}/`)).text.length, big.length);
   });

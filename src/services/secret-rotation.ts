@@ -1,0 +1,33 @@
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { DB } from '../db/database.js';
+import { listSealedClientSecrets, resealClientSecret } from '../db/sso.js';
+import { CLIENT_SECRET_CONTEXT } from './sso/config.js';
+
+/**
+ * Every sealed column, with how to list and re-seal it: an area that seals a new kind of secret adds its
+ * row here, and rotate-secrets covers it.
+ */
+const SEALED: { context: string; list: (db: DB) => Promise<{ id: string; sealed: string }[]>; reseal: (db: DB, id: string, from: string, to: string) => Promise<boolean> }[] = [
+  {
+    context: CLIENT_SECRET_CONTEXT,
+    list: async (db) => (await listSealedClientSecrets(db)).map((r) => ({ id: r.orgId, sealed: r.sealed })),
+    reseal: resealClientSecret,
+  },
+];
+
+export async function rotateSecrets(db: DB, box: SecretBox): Promise<{ resealed: number; current: number; keyId: string }> {
+  let resealed = 0;
+  let current = 0;
+  for (const column of SEALED) {
+    for (const row of await column.list(db)) {
+      if (!box.isStale(row.sealed)) {
+        current++;
+        continue;
+      }
+      const plain = box.open(row.sealed, column.context);
+      // Compare-and-set: a value changed meanwhile (a new secret saved) is already current.
+      if (await column.reseal(db, row.id, row.sealed, box.seal(plain, column.context))) resealed++;
+    }
+  }
+  return { resealed, current, keyId: box.currentKeyId };
+}
