@@ -116,6 +116,12 @@ export class RateLimited extends DomainError {
   }
 }
 
+/** A service this one depends on (an identity provider) did not answer as it must; the message says how. */
+export class UpstreamFailed extends DomainError {
+  readonly code = 'UPSTREAM_FAILED';
+  readonly status = 502;
+}
+
 /** A documented capability this deployment cannot offer as configured (e.g. mail without a transport). */
 export class NotImplemented extends DomainError {
   readonly code = 'NOT_IMPLEMENTED';

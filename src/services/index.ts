@@ -52,7 +52,7 @@ export function createServices(database: Database, config: Config, clock: Clock)
   const outbound = new OutboundClient({ allowHosts: config.outboundAllowHosts });
   return {
     ssoConfig: new SsoConfigService(deps, box, outbound),
-    ssoLogin: new SsoLoginService(deps, sessions, box, new OidcRelyingParty(outbound, box)),
+    ssoLogin: new SsoLoginService(deps, sessions, box, new OidcRelyingParty(outbound, box), rateLimiter),
     scimTokens,
     directory: new DirectoryService(db, clock, audit),
     audit,

@@ -1,7 +1,7 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { DB } from '../db/database.js';
 import { listSealedClientSecrets, resealClientSecret } from '../db/sso.js';
-import { CLIENT_SECRET_CONTEXT } from './sso/config.js';
+import { CLIENT_SECRET_CONTEXT } from './sso/sealed.js';
 
 /**
  * Every sealed column, with how to list and re-seal it: an area that seals a new kind of secret adds its

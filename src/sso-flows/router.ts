@@ -34,7 +34,7 @@ export function mountSsoFlows(app: Hono<AppEnv>, methods: MethodTable): void {
         const ctx = c.get('ctx');
         const orgId = c.req.param('org_id') ?? '';
         const returnTo = c.req.query('return_to') ?? c.req.query('RelayState') ?? null;
-        const start = await ctx.services.ssoLogin.begin(protocol, orgId, ctx.requestMeta.origin, returnTo);
+        const start = await ctx.services.ssoLogin.begin(ctx.actor, protocol, orgId, ctx.requestMeta.origin, returnTo);
         setCookie(c, BINDING_COOKIE[protocol], start.binding, {
           httpOnly: true,
           path: `/auth/${protocol}/${encodeURIComponent(orgId)}/`,
@@ -53,7 +53,7 @@ export function mountSsoFlows(app: Hono<AppEnv>, methods: MethodTable): void {
       const ctx = c.get('ctx');
       const type = c.req.header('content-type') ?? '';
       if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-        throw new InvalidInput('the ACS takes the HTTP-POST binding: an application/x-www-form-urlencoded form with SAMLResponse', 'content-type');
+        throw new InvalidInput('must be application/x-www-form-urlencoded: the ACS takes the HTTP-POST binding (a form with SAMLResponse)', 'Content-Type');
       }
       const form = new URLSearchParams(await c.req.text());
       const finish = await ctx.services.ssoLogin.completeSaml(

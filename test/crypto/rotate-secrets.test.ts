@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { rotateSecrets } from '../../src/services/secret-rotation.js';
-import { CLIENT_SECRET_CONTEXT } from '../../src/services/sso/config.js';
+import { CLIENT_SECRET_CONTEXT } from '../../src/services/sso/sealed.js';
 import type { Harness } from '../helpers/harness.js';
 import { ssoHarness } from '../helpers/sso.js';
 

@@ -1,7 +1,7 @@
 // A mock OpenID provider on loopback (oauth2-mock-server) and the browser's walk through an OIDC login.
 import { OAuth2Server } from 'oauth2-mock-server';
 import type { ApiResult, Harness } from './harness.js';
-import { ORIGIN, cookieValue } from './sso.js';
+import { ORIGIN, browserIp, cookieValue } from './sso.js';
 
 export const AUDIENCE = 'axonflow-portal';
 export const CLIENT_SECRET = 'mock-secret';
@@ -82,6 +82,8 @@ export async function configureOidc(h: Harness, cookie: string, op: MockOp, extr
 export interface OidcStart {
   /** The axonflow_sso_oidc cookie's value. */
   binding: string;
+  /** The whole Set-Cookie line of the binding cookie, for its attributes. */
+  setCookie: string;
   /** Where we sent the browser: the IdP's /authorize with our parameters. */
   authorize: URL;
 }
@@ -91,7 +93,8 @@ export async function startOidcLogin(h: Harness, orgId: string, query = ''): Pro
   if (r.status !== 302) throw new Error(`startOidcLogin: ${r.status} ${JSON.stringify(r.body)}`);
   const binding = cookieValue(r, 'axonflow_sso_oidc');
   if (!binding) throw new Error('startOidcLogin: no axonflow_sso_oidc cookie');
-  return { binding, authorize: new URL(r.headers.get('location')!) };
+  const setCookie = r.headers.getSetCookie().find((line) => line.startsWith('axonflow_sso_oidc='))!;
+  return { binding, setCookie, authorize: new URL(r.headers.get('location')!) };
 }
 
 /** The browser at the IdP: the mock signs the user in at once and redirects back; the redirect is where we go next. */
@@ -105,6 +108,7 @@ export async function atIdp(authorize: URL): Promise<URL> {
 /** The browser arrives at our redirect URI (path and query of what the IdP sent it to), with the binding cookie if given. */
 export function oidcCallback(h: Harness, back: URL, binding: string | undefined, extraHeaders: Record<string, string> = {}): Promise<ApiResult> {
   return h.call('GET', `${back.pathname}${back.search}`, {
+    ip: browserIp(),
     headers: { ...(binding ? { cookie: `axonflow_sso_oidc=${binding}` } : {}), ...extraHeaders },
   });
 }

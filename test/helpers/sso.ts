@@ -68,8 +68,19 @@ export function assertionFor(orgId: string, start: SamlStart, opts: Partial<Asse
   };
 }
 
-export function postAcs(h: Harness, orgId: string, xml: string, binding: string | undefined, extraForm = ''): Promise<ApiResult> {
+let browsers = 0;
+/**
+ * A client address of its own for each callback: failed callbacks are throttled per address, and suites that
+ * try dozens of forgeries are not about that throttle (the throttle's own test sends from one address).
+ */
+export function browserIp(): string {
+  browsers++;
+  return `198.18.${(browsers >> 8) & 255}.${browsers & 255}`;
+}
+
+export function postAcs(h: Harness, orgId: string, xml: string, binding: string | undefined, extraForm = '', ip = browserIp()): Promise<ApiResult> {
   return h.call('POST', `/auth/saml/${orgId}/callback`, {
+    ip,
     rawBody: `SAMLResponse=${encodeURIComponent(TestIdp.encode(xml))}${extraForm}`,
     headers: {
       'content-type': 'application/x-www-form-urlencoded',

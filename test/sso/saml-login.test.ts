@@ -34,3 +34,42 @@ describe('SAML login: the happy path', () => {
     assert.equal(attempt.subject, 'ada@example.com');
   });
 });
+
+describe('SAML login: failed callbacks are throttled per address, like password logins', () => {
+  let h: Harness;
+  let idp: TestIdp;
+  before(async () => {
+    let owner: string;
+    ({ h, cookie: owner } = await ssoHarness('acme'));
+    idp = await TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
+    await configureSaml(h, owner, 'acme', idp);
+  });
+  after(() => h.close());
+
+  it('slows a forger to 10 refusals a minute, while the same person from another address still signs in', async () => {
+    const forger = '203.0.113.66';
+    for (let i = 0; i < 10; i++) {
+      const start = await startSamlLogin(h, 'acme');
+      const res = await postAcs(h, 'acme', idp.response(assertionFor('acme', start, { sign: 'none' })), start.binding, '', forger);
+      assert.equal(res.status, 401, `attempt ${i + 1}`);
+    }
+    const start = await startSamlLogin(h, 'acme');
+    const good = idp.response(assertionFor('acme', start));
+    const throttled = await postAcs(h, 'acme', good, start.binding, '', forger);
+    assert.equal(throttled.status, 429);
+    assert.ok(Number(throttled.headers.get('retry-after')) > 0);
+    assert.equal(throttled.sessionCookie, undefined);
+    // The throttled post did not use the login up: the same browser from another network finishes it.
+    const elsewhere = await postAcs(h, 'acme', good, start.binding, '', '203.0.113.67');
+    assert.equal(elsewhere.status, 303, JSON.stringify(elsewhere.body));
+  });
+
+  it('does not count successful logins', async () => {
+    const person = '203.0.113.80';
+    for (let i = 0; i < 12; i++) {
+      const start = await startSamlLogin(h, 'acme');
+      const res = await postAcs(h, 'acme', idp.response(assertionFor('acme', start)), start.binding, '', person);
+      assert.equal(res.status, 303, `login ${i + 1}: ${JSON.stringify(res.body)}`);
+    }
+  });
+});

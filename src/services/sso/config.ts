@@ -8,10 +8,9 @@ import { type Actor, type OperatorActor, tenantOf } from '../actor.js';
 import type { ServiceDeps } from '../deps.js';
 import { checkUrl, configFromInput, type SsoConfigInput } from './config-input.js';
 import { type IdpMetadata, parseIdpMetadata } from './metadata.js';
+import { CLIENT_SECRET_CONTEXT } from './sealed.js';
 import { loginUrl } from './sp.js';
 import { type SsoCheck, checkConfig } from './checks.js';
-
-export const CLIENT_SECRET_CONTEXT = 'sso_configs.oidc_client_secret';
 
 export interface SsoAvailability {
   ssoEnabled: boolean;

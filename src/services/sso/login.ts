@@ -13,23 +13,34 @@ import {
   pruneSsoState,
   rememberAssertionId,
 } from '../../db/sso.js';
-import { InvalidInput, NotFound, Unauthenticated } from '../../domain/errors.js';
+import { InvalidInput, NotFound, Unauthenticated, UpstreamFailed } from '../../domain/errors.js';
 import type { Organization } from '../../domain/organization.js';
 import { DEFAULT_RETURN_PATH, type SsoProtocol, providerGuide, safeReturnPath } from '../../domain/sso.js';
 import { newId } from '../../ids.js';
 import type { Actor } from '../actor.js';
 import type { ServiceDeps } from '../deps.js';
+import { type RateLimiter, type Throttle, addressSubject } from '../rate-limits.js';
 import type { LoginResult, SessionService } from '../sessions.js';
-import type { OidcRelyingParty } from './oidc.js';
+import { type OidcRelyingParty, describe } from './oidc.js';
 import { type AssertedPerson, personFor } from './people.js';
 import { SsoRefusal } from './refusal.js';
 import { MAX_SAML_RESPONSE_BYTES, authnRequestUrl, checkEnvelope, requestKey, verifyResponse } from './saml.js';
+import { VERIFIER_CONTEXT } from './sealed.js';
 import { serviceProvider } from './sp.js';
 
+/**
+ * Failed SSO callbacks per client address, like password logins: a forger or replayer is slowed, the person
+ * whose browser finishes a real login is not (a success is refunded), and other addresses are untouched.
+ */
+export const SSO_CALLBACK_BY_ADDRESS: Throttle = {
+  name: 'sso-callback',
+  limit: 10,
+  windowSeconds: 60,
+  what: 'too many failed single sign-on attempts from this address',
+};
 /** How long a browser has between leaving for the IdP and coming back. */
 const LOGIN_REQUEST_TTL_MS = 10 * 60_000;
 const PRUNE_EVERY_MS = 60_000;
-export const VERIFIER_CONTEXT = 'sso_login_requests.code_verifier';
 
 export interface SsoStart {
   location: string;
@@ -55,9 +66,10 @@ export class SsoLoginService {
     private readonly sessions: SessionService,
     private readonly box: SecretBox,
     private readonly oidc: OidcRelyingParty,
+    private readonly limiter: RateLimiter,
   ) {}
 
-  async begin(protocol: SsoProtocol, orgId: string, origin: string, returnTo: string | null): Promise<SsoStart> {
+  async begin(actor: Actor, protocol: SsoProtocol, orgId: string, origin: string, returnTo: string | null): Promise<SsoStart> {
     const target = returnTo === null ? DEFAULT_RETURN_PATH : safeReturnPath(returnTo);
     if (target === null) throw new InvalidInput('must be a path of this portal, like /dashboard', 'returnTo');
     const config = await this.enabledConfig(orgId, protocol);
@@ -84,7 +96,8 @@ export class SsoLoginService {
     try {
       location = await this.oidc.authorizationUrl(config, sp.oidcRedirectUri, checks);
     } catch (err) {
-      throw new NotFound(`single sign-on for organization ${config.orgId} is unavailable: its identity provider could not be reached (${(err as Error).message})`);
+      const ref = await this.refused(actor, config.orgId, protocol, `OIDC discovery failed at the login start: ${describe(err)}`, {});
+      throw new UpstreamFailed(`single sign-on for organization ${config.orgId} is unavailable: its identity provider did not answer discovery (reference ${ref})`);
     }
     await insertLoginRequest(this.deps.db, {
       ...row,
@@ -106,9 +119,7 @@ export class SsoLoginService {
       const request = await this.takeRequest(config, 'saml', requestKey(envelope.inResponseTo), binding, 'InResponseTo');
       const guide = providerGuide(config.provider);
       const identity = await verifyResponse(config, sp, samlResponse, guide.samlEmailAttributes, guide.samlNameAttributes);
-      const now = this.deps.clock.now();
-      const expiresAt = envelope.expiresAt ?? new Date(now.getTime() + 3600_000).toISOString();
-      if (!(await rememberAssertionId(this.deps.db, config.orgId, envelope.assertionId, expiresAt))) {
+      if (!(await rememberAssertionId(this.deps.db, config.orgId, envelope.assertionId, envelope.expiresAt))) {
         throw new SsoRefusal(`assertion ${envelope.assertionId} was used before (replay)`, identity);
       }
       return { person: { orgId: config.orgId, idp: config.idpEntityId!, ...identity }, returnTo: request.return_to };
@@ -134,7 +145,7 @@ export class SsoLoginService {
       const map = config.oidcClaimMapping;
       const claim = (name: string) => (typeof claims[name] === 'string' && (claims[name] as string).trim() ? (claims[name] as string).trim() : null);
       const email = claim(map.email);
-      if (email && claims.email_verified === false) throw new SsoRefusal(`the IdP says email ${email} is not verified (email_verified: false)`, { subject: claims.sub, email });
+      if (email && (claims.email_verified === false || claims.email_verified === 'false')) throw new SsoRefusal(`the IdP says email ${email} is not verified (email_verified: false)`, { subject: claims.sub, email });
       const name = claim(map.name) ?? ([claim(map.givenName), claim(map.familyName)].filter(Boolean).join(' ') || null);
       return { person: { orgId: config.orgId, idp: config.oidcIssuer!, subject: claims.sub!, email, name }, returnTo: request.return_to };
     }, replacing);
@@ -148,6 +159,7 @@ export class SsoLoginService {
     replacing: string | null,
   ): Promise<SsoFinish> {
     const config = await this.enabledConfig(orgId, protocol);
+    const attempt = await this.limiter.take(SSO_CALLBACK_BY_ADDRESS, addressSubject(actor.ip), actor);
     let known: { subject?: string | null; email?: string | null } = {};
     try {
       const org = await findOrganization(this.deps.db, config.orgId);
@@ -161,24 +173,25 @@ export class SsoLoginService {
         action: 'auth.sso_login',
         details: { protocol, subject: person.subject.slice(0, 256), email: person.email, idp: person.idp, first_login: user.lastLoginAt === null },
       }, replacing);
+      await this.limiter.refund(attempt);
       return { login, returnTo };
     } catch (err) {
       if (!(err instanceof SsoRefusal)) throw err;
-      const ref = newId('ssofail');
-      await this.deps.audit.record(actor, {
-        action: 'auth.sso_login',
-        orgId: config.orgId,
-        outcome: 'failure',
-        details: {
-          protocol,
-          reason: err.reason.slice(0, 1000),
-          subject: (err.known.subject ?? known.subject ?? null)?.slice(0, 256) ?? null,
-          email: (err.known.email ?? known.email ?? null)?.slice(0, 254) ?? null,
-          ref,
-        },
-      });
+      const ref = await this.refused(actor, config.orgId, protocol, err.reason, { subject: err.known.subject ?? known.subject, email: err.known.email ?? known.email });
       throw new Unauthenticated(`single sign-on did not succeed; your administrator can see why in the SSO audit (reference ${ref})`);
     }
+  }
+
+  /** A refused attempt in the org's audit; the reference is what the browser is told. */
+  private async refused(actor: Actor, orgId: string, protocol: SsoProtocol, reason: string, known: { subject?: string | null; email?: string | null }): Promise<string> {
+    const ref = newId('ssofail');
+    await this.deps.audit.record(actor, {
+      action: 'auth.sso_login',
+      orgId,
+      outcome: 'failure',
+      details: { protocol, reason: reason.slice(0, 1000), subject: known.subject?.slice(0, 256) ?? null, email: known.email?.slice(0, 254) ?? null, ref },
+    });
+    return ref;
   }
 
   private checkDomain(config: StoredSsoConfig, person: AssertedPerson): void {

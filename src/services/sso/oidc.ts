@@ -1,9 +1,9 @@
 import * as client from 'openid-client';
-import { createRemoteJWKSet, customFetch as joseFetch, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, customFetch as joseFetch, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { SecretBox } from '../../crypto/secret-box.js';
 import type { StoredSsoConfig } from '../../db/sso.js';
 import type { OutboundClient } from '../../outbound/client.js';
-import { CLIENT_SECRET_CONTEXT } from './config.js';
+import { CLIENT_SECRET_CONTEXT } from './sealed.js';
 import { SsoRefusal } from './refusal.js';
 
 /** What ID tokens may be signed with: asymmetric only, so a client secret can never forge one. */
@@ -60,7 +60,7 @@ export class OidcRelyingParty {
     checks: { state: string; nonce: string; codeVerifier: string },
   ): Promise<JWTPayload> {
     const config = await this.discover(c).catch((err: Error) => {
-      throw new SsoRefusal(`OIDC discovery failed: ${err.message}`);
+      throw new SsoRefusal(`OIDC discovery failed: ${describe(err)}`);
     });
     let idToken: string | undefined;
     try {
@@ -89,6 +89,7 @@ export class OidcRelyingParty {
       return payload;
     } catch (err) {
       if (err instanceof SsoRefusal) throw err;
+      if (err instanceof joseErrors.JWKSNoMatchingKey) throw new SsoRefusal(`the ID token was refused: ${unknownKid(idToken, jwksUri)}`);
       throw new SsoRefusal(`the ID token was refused: ${describe(err)}`);
     }
   }
@@ -118,8 +119,22 @@ export class OidcRelyingParty {
   }
 }
 
-function describe(err: unknown): string {
-  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'no key of the IdP matches its kid (the JWKS was refetched once)';
+function unknownKid(idToken: string, jwksUri: string): string {
+  let kid: unknown;
+  try {
+    kid = decodeProtectedHeader(idToken).kid;
+  } catch {
+    kid = undefined;
+  }
+  const named = typeof kid === 'string' ? `kid ${JSON.stringify(kid.slice(0, 100))}` : 'its kid (the token names none)';
+  return `no key at ${jwksUri} matches ${named} (an unknown kid refetches the JWKS at most once a minute)`;
+}
+
+export function describe(err: unknown): string {
+  // The token endpoint's OAuth error: its cause is the response body, not an Error.
+  if (err instanceof client.ResponseBodyError) {
+    return `the token endpoint answered HTTP ${err.status} error=${err.error}${err.error_description ? `: ${err.error_description}` : ''}`.slice(0, 300);
+  }
   if (err instanceof joseErrors.JOSEAlgNotAllowed) return `its algorithm is not allowed (${ID_TOKEN_ALGORITHMS.join(', ')} only)`;
   if (err instanceof joseErrors.JWTExpired) return 'it has expired';
   if (err instanceof joseErrors.JWTClaimValidationFailed) return `claim ${err.claim} is not valid (${err.reason})`;

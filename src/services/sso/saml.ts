@@ -26,8 +26,8 @@ const STRONG_DIGESTS = new Set([
 export interface SamlEnvelope {
   inResponseTo: string;
   assertionId: string;
-  /** The latest NotOnOrAfter: how long the assertion id must be remembered. */
-  expiresAt: string | null;
+  /** The latest NotOnOrAfter (and the skew): how long the assertion id must be remembered. */
+  expiresAt: string;
 }
 
 export interface SamlIdentity {
@@ -100,13 +100,22 @@ export function checkEnvelope(xml: string, sp: ServiceProviderInfo): SamlEnvelop
   }
   const inResponseTo = root.getAttribute('InResponseTo');
   if (!inResponseTo) throw new SsoRefusal('the response has no InResponseTo: IdP-initiated logins are not accepted; start at the login URL');
+  // The Response's InResponseTo is outside the signature when only the assertion is signed: the signed copy
+  // on every SubjectConfirmationData must say the same, or an unused assertion could be replayed into any login.
+  for (const c of confirmations) {
+    const confirmed = c.getAttribute('InResponseTo');
+    if (confirmed !== inResponseTo) {
+      throw new SsoRefusal(`the assertion's SubjectConfirmationData InResponseTo ${JSON.stringify(confirmed || '(missing)')} is not the Response's InResponseTo ${JSON.stringify(inResponseTo)}`);
+    }
+    if (!c.getAttribute('NotOnOrAfter')) throw new SsoRefusal('the SubjectConfirmationData has no NotOnOrAfter (required for bearer assertions)');
+  }
   const assertionId = assertion.getAttribute('ID');
   if (!assertionId) throw new SsoRefusal('the assertion has no ID');
   const ends = [...elements(assertion, NS.assertion, 'Conditions'), ...confirmations]
     .map((e) => e.getAttribute('NotOnOrAfter'))
     .filter((t): t is string => !!t && !Number.isNaN(Date.parse(t)))
     .map((t) => Date.parse(t));
-  return { inResponseTo, assertionId, expiresAt: ends.length ? new Date(Math.max(...ends) + CLOCK_SKEW_MS).toISOString() : null };
+  return { inResponseTo, assertionId, expiresAt: new Date(Math.max(...ends) + CLOCK_SKEW_MS).toISOString() };
 }
 
 /** The library's checks: the signature against the pinned certificate only, issuer, audience, time window, status. */
