@@ -53,8 +53,9 @@ export class SecretBox {
       throw new SecretBoxError(`sealed under key ${id}, which is neither ENCRYPTION_KEY nor listed in ENCRYPTION_KEYS_PREVIOUS`);
     }
     const body = Buffer.from(bodyText, 'base64url');
-    if (body.length < 16) throw new SecretBoxError('not a sealed secret');
-    const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(ivText, 'base64url'));
+    const iv = Buffer.from(ivText, 'base64url');
+    if (body.length < 16 || iv.length !== 12) throw new SecretBoxError('not a sealed secret');
+    const decipher = createDecipheriv('aes-256-gcm', key.key, iv);
     decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(body.subarray(body.length - 16));
     try {

@@ -1,5 +1,6 @@
 import { type ClaimMapping, DEFAULT_CLAIM_MAPPING, type SsoConfig, type SsoProtocol, type SsoProvider } from '../domain/sso.js';
 import type { Executor } from './database.js';
+import { findOrganization } from './organizations.js';
 import type { SsoConfigsTable, SsoLoginRequestsTable } from './tables/sso.js';
 
 /** A configuration as stored, with its sealed secret (the service opens it, no face ever sees it). */
@@ -57,15 +58,24 @@ export async function findSsoConfig(db: Executor, orgId: string): Promise<Stored
   return r ? toConfig(r) : null;
 }
 
+/** The configuration of the organization an id names, in whatever case it is typed (org ids are case-insensitive). */
+export async function findOrgSsoConfig(db: Executor, orgId: string): Promise<StoredSsoConfig | null> {
+  if (orgId.length > 128) return null;
+  const org = await findOrganization(db, orgId);
+  return org ? findSsoConfig(db, org.orgId) : null;
+}
+
 /** False when the organization already has one (the caller answers 409). */
 export async function insertSsoConfig(db: Executor, c: StoredSsoConfig): Promise<boolean> {
   const r = await db.insertInto('sso_configs').values(toRow(c)).onConflict((oc) => oc.column('org_id').doNothing()).executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
 }
 
-export async function replaceSsoConfig(db: Executor, c: StoredSsoConfig): Promise<void> {
+/** False when there is none to replace (removed meanwhile). */
+export async function replaceSsoConfig(db: Executor, c: StoredSsoConfig): Promise<boolean> {
   const { org_id: _org, created_at: _created, ...rest } = toRow(c);
-  await db.updateTable('sso_configs').set(rest).where('org_id', '=', c.orgId).execute();
+  const r = await db.updateTable('sso_configs').set(rest).where('org_id', '=', c.orgId).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 export async function deleteSsoConfig(db: Executor, orgId: string): Promise<boolean> {

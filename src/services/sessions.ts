@@ -88,6 +88,21 @@ export class SessionService {
     }
     const address = addressSubject(actor.ip);
     const reservation = await this.limiter.take(LOGIN_BY_ADDRESS, address, actor);
+    const org = await findOrganization(this.db, orgId);
+    // Whether an org enforces SSO is public (the availability route says so): refusing before the password
+    // check tells nothing about the account, and a guessed password is never tried. The refusal counts
+    // against the address (it is an attempt) but not against the account, whose owner needs its password
+    // the moment enforcement is lifted.
+    const sso = org ? await findSsoConfig(this.db, org.orgId) : null;
+    if (org && sso?.enabled && sso.enforceSso) {
+      await this.audit.record(actor, {
+        action: 'auth.login_failed',
+        orgId: org.orgId,
+        outcome: 'denied',
+        details: { reason: 'the organization enforces single sign-on', email: email?.slice(0, 254) ?? null },
+      });
+      throw new SsoRequired(org.orgId, loginUrl(origin, org.orgId, sso.protocol));
+    }
     // The account is named as typed, known or not, so a throttled answer says nothing about existence.
     const accountName = `${orgId.toLowerCase()}\n${email?.toLowerCase() ?? ''}`;
     let attempt;
@@ -98,20 +113,6 @@ export class SessionService {
       throw err;
     }
     // Every path verifies one argon2 hash (a dummy one when the account is unknown): same work, same time.
-    const org = await findOrganization(this.db, orgId);
-    // Whether an org enforces SSO is public (the availability route says so): refusing before the password
-    // check tells nothing about the account, and a guessed password is never tried.
-    const sso = org ? await findSsoConfig(this.db, org.orgId) : null;
-    if (org && sso?.enabled && sso.enforceSso) {
-      await this.limiter.refund(reservation);
-      await this.audit.record(actor, {
-        action: 'auth.login_failed',
-        orgId: org.orgId,
-        outcome: 'denied',
-        details: { reason: 'the organization enforces single sign-on', email: email?.slice(0, 254) ?? null },
-      });
-      throw new SsoRequired(org.orgId, loginUrl(origin, org.orgId, sso.protocol));
-    }
     const account = org ? await findLoginAccount(this.db, org.orgId, email) : null;
     const passwordOk = await verifyPassword(account?.passwordHash ?? null, input.password);
     const usable = account !== null && account.user.status === 'active' && passwordOk;

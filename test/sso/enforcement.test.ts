@@ -153,9 +153,12 @@ describe('enforce_sso: password login refused, the operator lifts it', () => {
     for (const [what, body] of attempts) assertSsoRequired(await passwordLogin(h, body), what);
   });
 
-  it('refused attempts are audited as denied, and none of them used up the address throttle', async () => {
+  it('refused attempts are audited as denied and count against the address like any login attempt', async () => {
     const ip = '198.18.7.7';
-    for (let i = 0; i < 8; i++) assertSsoRequired(await passwordLogin(h, { org_id: 'acme', password: `guess-${i}` }, ip), `attempt ${i}`);
+    for (let i = 0; i < 5; i++) assertSsoRequired(await passwordLogin(h, { org_id: 'acme', password: `guess-${i}` }, ip), `attempt ${i}`);
+    // The sixth within the minute is throttled: refusals cannot be used to fill the audit trail at will.
+    assert.equal((await passwordLogin(h, { org_id: 'acme', password: 'guess-6' }, ip)).status, 429);
+    for (let i = 0; i < 3; i++) assertSsoRequired(await passwordLogin(h, { org_id: 'acme', password: `guess-${i}` }), `elsewhere ${i}`);
     const audit = await h.admin('GET', '/api/v1/admin/audit?org_id=acme&action=auth.login_failed&limit=100');
     assert.equal(audit.status, 200);
     const denied = audit.body.events.filter((e: { outcome: string; details: { reason?: string } }) => e.outcome === 'denied' && /single sign-on/.test(e.details.reason ?? ''));

@@ -44,6 +44,10 @@ class Problems {
       return null;
     }
   }
+  /** Whether a field already has a problem (a blank value has none yet: it counts as missing). */
+  has(field: string): boolean {
+    return this.list.some((p) => p.field === field);
+  }
   add(field: string, problem: string): void {
     this.list.push({ field, problem });
   }
@@ -172,13 +176,13 @@ export function configFromInput(
       else idpCertificate = r.info!.pem;
     }
     for (const [field, value] of [['idpEntityId', idpEntityId], ['idpSsoUrl', idpSsoUrl], ['idpCertificate', idpCertificate]] as const) {
-      if (value === null && input[field] == null) p.add(field, 'is required (or give idp_metadata_url and it is read from the metadata)');
+      if (value === null && !p.has(field)) p.add(field, 'is required (or give idp_metadata_url and it is read from the metadata)');
     }
   } else {
     oidcIssuer = url('oidcIssuer');
-    if (oidcIssuer === null && input.oidcIssuer == null) p.add('oidcIssuer', 'is required: the issuer URL whose /.well-known/openid-configuration answers');
+    if (oidcIssuer === null && !p.has('oidcIssuer')) p.add('oidcIssuer', 'is required: the issuer URL whose /.well-known/openid-configuration answers');
     oidcAudience = str('oidcAudience', 256);
-    if (oidcAudience === null && input.oidcAudience == null) p.add('oidcAudience', 'is required: the client id the IdP gave this application');
+    if (oidcAudience === null && !p.has('oidcAudience')) p.add('oidcAudience', 'is required: the client id the IdP gave this application');
     oidcJwksUri = url('oidcJwksUri');
     if (input.oidcClaimMapping != null) {
       const m = input.oidcClaimMapping;

@@ -1,6 +1,6 @@
 import type { SecretBox } from '../../crypto/secret-box.js';
 import { inTransaction } from '../../db/database.js';
-import { deleteSsoConfig, findSsoConfig, insertSsoConfig, replaceSsoConfig, type StoredSsoConfig } from '../../db/sso.js';
+import { deleteSsoConfig, findOrgSsoConfig, findSsoConfig, insertSsoConfig, replaceSsoConfig, type StoredSsoConfig } from '../../db/sso.js';
 import { Conflict, InvalidInput, NotFound } from '../../domain/errors.js';
 import type { SsoConfig } from '../../domain/sso.js';
 import type { OutboundClient } from '../../outbound/client.js';
@@ -54,7 +54,7 @@ export class SsoConfigService {
     const previous = await this.stored(orgId);
     const config = await this.build(orgId, input, previous);
     await inTransaction(this.deps.db, async (trx) => {
-      await replaceSsoConfig(trx, config);
+      if (!(await replaceSsoConfig(trx, config))) throw this.missing(orgId);
       await this.deps.audit.append(trx, actor, {
         action: 'sso.config_replaced',
         orgId,
@@ -96,7 +96,7 @@ export class SsoConfigService {
   }
 
   async availability(orgId: string, origin: string): Promise<SsoAvailability> {
-    const c = orgId.length <= 128 ? await findSsoConfig(this.deps.db, orgId) : null;
+    const c = await findOrgSsoConfig(this.deps.db, orgId);
     if (!c || !c.enabled) return { ssoEnabled: false, ssoProvider: null, enforceSso: false, ssoLoginUrl: null };
     return { ssoEnabled: true, ssoProvider: c.provider, enforceSso: c.enforceSso, ssoLoginUrl: loginUrl(origin, c.orgId, c.protocol) };
   }
@@ -107,8 +107,9 @@ export class SsoConfigService {
     }
     if (change.enabled == null && change.enforceSso == null) throw new InvalidInput('give enabled or enforce_sso (true or false)', 'enabled');
     return inTransaction(this.deps.db, async (trx) => {
-      const current = await findSsoConfig(trx, orgId);
+      const current = await findOrgSsoConfig(trx, orgId);
       if (!current) throw this.missing(orgId);
+      orgId = current.orgId;
       const enabled = change.enabled ?? current.enabled;
       // Switching the login off also stops refusing passwords: otherwise nobody could log in at all.
       const enforceSso = enabled ? (change.enforceSso ?? current.enforceSso) : false;
@@ -130,7 +131,7 @@ export class SsoConfigService {
   private async build(orgId: string, input: SsoConfigInput, previous: StoredSsoConfig | null): Promise<StoredSsoConfig> {
     const now = this.deps.clock.now();
     let filled = input;
-    const saml = input.protocol !== 'oidc' && input.provider !== 'oidc' && !input.oidcIssuer;
+    const saml = String(input.protocol ?? '').trim().toLowerCase() !== 'oidc' && String(input.provider ?? '').trim().toLowerCase() !== 'oidc' && !input.oidcIssuer;
     if (saml && typeof input.idpMetadataUrl === 'string' && (!input.idpEntityId || !input.idpSsoUrl || !input.idpCertificate)) {
       const meta = await this.readMetadata(checkUrl('idpMetadataUrl', input.idpMetadataUrl, this.outbound), 'idpMetadataUrl');
       const usable = meta.certificates.find((c) => c.problem === null);

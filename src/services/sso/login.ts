@@ -7,7 +7,7 @@ import { findOrganization } from '../../db/organizations.js';
 import {
   type StoredSsoConfig,
   consumeLoginRequest,
-  findSsoConfig,
+  findOrgSsoConfig,
   insertLoginRequest,
   loginRequestState,
   pruneSsoState,
@@ -215,7 +215,7 @@ export class SsoLoginService {
   }
 
   private async enabledConfig(orgId: string, protocol: SsoProtocol): Promise<StoredSsoConfig> {
-    const config = orgId.length <= 128 ? await findSsoConfig(this.deps.db, orgId) : null;
+    const config = await findOrgSsoConfig(this.deps.db, orgId);
     if (!config || !config.enabled || config.protocol !== protocol) {
       throw new NotFound(`${protocol.toUpperCase()} single sign-on is not enabled for organization ${orgId.slice(0, 128)}`);
     }
