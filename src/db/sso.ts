@@ -174,6 +174,19 @@ export async function findScimUserBySubject(db: Executor, orgId: string, subject
   return r?.id ?? null;
 }
 
+/** Whether the organization has a SCIM token that still works: its directory is then the list of who belongs. */
+export async function provisionsThroughScim(db: Executor, orgId: string, now: string): Promise<boolean> {
+  const r = await db
+    .selectFrom('scim_tokens')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .limit(1)
+    .executeTakeFirst();
+  return r !== undefined;
+}
+
 export async function scimUserActive(db: Executor, userId: string): Promise<boolean | null> {
   const r = await db.selectFrom('scim_users').select('active').where('id', '=', userId).executeTakeFirst();
   return r ? r.active === 1 : null;

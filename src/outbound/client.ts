@@ -24,6 +24,12 @@ type Resolver = (host: string) => Promise<{ address: string; family: 4 | 6 }[]>;
 
 export interface OutboundOptions {
   allowHosts?: string[];
+  /**
+   * Whether an allow-listed host may also be on a loopback or private address (development and tests: a
+   * mock IdP on 127.0.0.1). False in production, where an entry only permits plain http: a name that
+   * starts resolving to an internal address is still refused.
+   */
+  allowListedPrivate?: boolean;
   timeoutMs?: number;
   maxBodyBytes?: number;
   /** For tests: replaces DNS. Default: dns.promises.lookup(host, { all: true, verbatim: true }). */
@@ -47,6 +53,8 @@ interface Target {
   host: string;
   port: number;
   allowed: boolean;
+  /** Allow-listed where allow-listing also lifts the address rules. */
+  anyAddress: boolean;
 }
 
 interface Outgoing {
@@ -68,12 +76,14 @@ const defaultResolve: Resolver = async (host) =>
 
 export class OutboundClient {
   private readonly allowHosts: Set<string>;
+  private readonly allowListedPrivate: boolean;
   private readonly timeoutMs: number;
   private readonly maxBodyBytes: number;
   private readonly resolve: Resolver;
 
   constructor(options: OutboundOptions = {}) {
     this.allowHosts = new Set((options.allowHosts ?? []).map((h) => h.toLowerCase()));
+    this.allowListedPrivate = options.allowListedPrivate ?? true;
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
     this.resolve = options.resolve ?? defaultResolve;
@@ -137,14 +147,15 @@ export class OutboundClient {
     const allowed = this.allows(url);
     if (url.protocol === 'http:' && !allowed) throw refuse(`https is required (http://${url.hostname}:${port})`);
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    if (!allowed) {
+    const anyAddress = allowed && this.allowListedPrivate;
+    if (!anyAddress) {
       // Node does not consult lookup for IP literals, so they are judged here; WHATWG parsing already turned 127.1, 0x7f000001 … into 127.0.0.1.
       const why = isIP(host) ? forbiddenAddressReason(host) : null;
       if (why) throw refuse(`${host} is ${addressPhrase(why)}`);
       const bare = host.replace(/\.$/, '');
       if (bare === 'localhost' || bare.endsWith('.localhost')) throw refuse(`${host} is a loopback name`);
     }
-    return { url, shown, host, port, allowed };
+    return { url, shown, host, port, allowed, anyAddress };
   }
 
   private async checkedAddresses(t: Target): Promise<Address[]> {
@@ -159,7 +170,7 @@ export class OutboundClient {
     // Every answer is checked, not just the first: the OS may connect to any of them.
     for (const { address } of found) {
       if (!isIP(address)) throw refuse(`${t.host} resolves to "${address}", which is not an IP address`);
-      const why = t.allowed ? null : forbiddenAddressReason(address);
+      const why = t.anyAddress ? null : forbiddenAddressReason(address);
       if (why) throw refuse(`${t.host} resolves to ${address}, ${addressPhrase(why)}`);
     }
     return found.map(({ address }) => ({ address, family: isIP(address) === 6 ? 6 : 4 }));

@@ -49,7 +49,7 @@ export function createServices(database: Database, config: Config, clock: Clock)
   const apiKeys = new ApiKeyService(deps);
   const scimTokens = new ScimTokenService(deps, rateLimiter);
   const box = new SecretBox(config.encryptionKey, config.encryptionKeysPrevious);
-  const outbound = new OutboundClient({ allowHosts: config.outboundAllowHosts });
+  const outbound = new OutboundClient({ allowHosts: config.outboundAllowHosts, allowListedPrivate: config.environment !== 'production' });
   return {
     ssoConfig: new SsoConfigService(deps, box, outbound),
     ssoLogin: new SsoLoginService(deps, sessions, box, new OidcRelyingParty(outbound, box), rateLimiter),

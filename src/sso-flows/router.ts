@@ -34,10 +34,11 @@ export function mountSsoFlows(app: Hono<AppEnv>, methods: MethodTable): void {
         const ctx = c.get('ctx');
         const orgId = c.req.param('org_id') ?? '';
         const returnTo = c.req.query('return_to') ?? c.req.query('RelayState') ?? null;
-        const start = await ctx.services.ssoLogin.begin(ctx.actor, protocol, orgId, ctx.requestMeta.origin, returnTo);
+        const start = await ctx.services.ssoLogin.begin(ctx.actor, protocol, orgId, ctx.requestMeta.origin, returnTo, getCookie(c, BINDING_COOKIE[protocol]) ?? null);
         setCookie(c, BINDING_COOKIE[protocol], start.binding, {
           httpOnly: true,
-          path: `/auth/${protocol}/${encodeURIComponent(orgId)}/`,
+          // One path for every organization: the org id may be typed in any case, the IdP answers in its own.
+          path: `/auth/${protocol}/`,
           maxAge: BINDING_SECONDS,
           // The SAML ACS is reached by the IdP's cross-site POST: a Lax cookie would not come with it.
           ...(protocol === 'saml' ? { sameSite: 'None', secure: true } : { sameSite: 'Lax', secure: ctx.requestMeta.secure }),
@@ -98,7 +99,7 @@ function currentSession(c: HonoContext<AppEnv>): string | null {
 function signedIn(c: HonoContext<AppEnv>, protocol: SsoProtocol, finish: SsoFinish): Response {
   const ctx = c.get('ctx');
   ctx.cookies.push({ value: finish.login.token, maxAgeSeconds: ctx.config.sessionAbsoluteSeconds });
-  deleteCookie(c, BINDING_COOKIE[protocol], { path: `/auth/${protocol}/${encodeURIComponent(c.req.param('org_id') ?? '')}/` });
+  deleteCookie(c, BINDING_COOKIE[protocol], { path: `/auth/${protocol}/`, ...(protocol === 'saml' ? { secure: true, sameSite: 'None' } : {}) });
   c.header('Cache-Control', 'no-store');
   return c.redirect(`${ctx.requestMeta.origin}${finish.returnTo}`, 303);
 }

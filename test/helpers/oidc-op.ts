@@ -73,7 +73,7 @@ export class MockOp {
 export async function configureOidc(h: Harness, cookie: string, op: MockOp, extra: Record<string, unknown> = {}): Promise<ApiResult> {
   const r = await h.call('POST', '/api/v1/sso/config', {
     cookie,
-    body: { provider: 'oidc', oidc_issuer: op.issuer, oidc_audience: AUDIENCE, oidc_client_secret: CLIENT_SECRET, enabled: true, ...extra },
+    body: { provider: 'oidc', oidc_issuer: op.issuer, oidc_audience: AUDIENCE, oidc_client_secret: CLIENT_SECRET, email_domains: ['example.com'], enabled: true, ...extra },
   });
   if (r.status !== 201) throw new Error(`configureOidc: ${r.status} ${JSON.stringify(r.body)}`);
   return r;
@@ -89,7 +89,7 @@ export interface OidcStart {
 }
 
 export async function startOidcLogin(h: Harness, orgId: string, query = ''): Promise<OidcStart> {
-  const r = await h.call('GET', `/auth/oidc/${orgId}/login${query}`);
+  const r = await h.call('GET', `/auth/oidc/${orgId}/login${query}`, { ip: browserIp() });
   if (r.status !== 302) throw new Error(`startOidcLogin: ${r.status} ${JSON.stringify(r.body)}`);
   const binding = cookieValue(r, 'axonflow_sso_oidc');
   if (!binding) throw new Error('startOidcLogin: no axonflow_sso_oidc cookie');

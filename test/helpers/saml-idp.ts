@@ -86,6 +86,10 @@ export interface AssertionOptions {
   now?: Date;
   notBefore?: Date;
   notOnOrAfter?: Date;
+  /** SubjectConfirmationData/@NotOnOrAfter alone, when it should differ from the Conditions'. */
+  confirmationNotOnOrAfter?: Date;
+  /** The top-level StatusCode; default Success. */
+  status?: string;
   assertionId?: string;
   responseId?: string;
   sign?: 'assertion' | 'response' | 'both' | 'none';
@@ -131,13 +135,13 @@ export class TestIdp {
       `<samlp:Response xmlns:samlp="${PROTOCOL_NS}" xmlns:saml="${ASSERTION_NS}" ID="${esc(o.responseId ?? newId())}" Version="2.0"`,
       ` IssueInstant="${iso(now)}" Destination="${esc(o.destination)}"${inResponseTo}>`,
       `<saml:Issuer>${issuer}</saml:Issuer>`,
-      '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>',
+      `<samlp:Status><samlp:StatusCode Value="${esc(o.status ?? 'urn:oasis:names:tc:SAML:2.0:status:Success')}"/></samlp:Status>`,
       `<saml:Assertion xmlns:saml="${ASSERTION_NS}" ID="${esc(o.assertionId ?? newId())}" Version="2.0" IssueInstant="${iso(now)}">`,
       `<saml:Issuer>${issuer}</saml:Issuer>`,
       '<saml:Subject>',
       `<saml:NameID Format="${esc(o.nameIdFormat ?? EMAIL_FORMAT)}">${esc(o.nameId)}</saml:NameID>`,
       '<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">',
-      `<saml:SubjectConfirmationData${inResponseTo} NotOnOrAfter="${iso(notOnOrAfter)}" Recipient="${esc(o.recipient)}"/>`,
+      `<saml:SubjectConfirmationData${inResponseTo} NotOnOrAfter="${iso(o.confirmationNotOnOrAfter ?? notOnOrAfter)}" Recipient="${esc(o.recipient)}"/>`,
       '</saml:SubjectConfirmation>',
       '</saml:Subject>',
       `<saml:Conditions NotBefore="${iso(notBefore)}" NotOnOrAfter="${iso(notOnOrAfter)}">`,

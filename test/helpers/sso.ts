@@ -48,7 +48,7 @@ export interface SamlStart {
 }
 
 export async function startSamlLogin(h: Harness, orgId: string, query = ''): Promise<SamlStart> {
-  const r = await h.call('GET', `/auth/saml/${orgId}/login${query}`);
+  const r = await h.call('GET', `/auth/saml/${orgId}/login${query}`, { ip: browserIp() });
   if (r.status !== 302) throw new Error(`startSamlLogin: ${r.status} ${JSON.stringify(r.body)}`);
   const location = r.headers.get('location')!;
   const req = readAuthnRequest(location);

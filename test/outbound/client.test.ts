@@ -192,6 +192,15 @@ describe('OutboundClient: the allow list', () => {
     assert.equal(server.connections, 1);
   });
 
+  it('in production only permits plain http: an allow-listed name resolving to an internal address is still refused', async () => {
+    const server = await serve();
+    const resolve = async () => [{ address: '127.0.0.1', family: 4 as const }];
+    const production = new OutboundClient({ allowHosts: [`idp.corp.test:${server.port}`], allowListedPrivate: false, resolve });
+    await refusal(production.getText(`http://idp.corp.test:${server.port}/`), /idp\.corp\.test resolves to 127\.0\.0\.1, a loopback address/);
+    await refusal(production.getText(`http://idp.corp.test:${server.port + 1}/`), /https is required/);
+    assert.equal(server.connections, 0);
+  });
+
   it('defaults the port from the scheme when matching', () => {
     const client = new OutboundClient({ allowHosts: ['idp.example.com:443', '[::1]:8443'] });
     assert.equal(client.allows(new URL('https://IDP.example.com/')), true);

@@ -169,12 +169,18 @@ describe('SSO configuration: create, read, replace, update, delete', () => {
     assert.equal(got.body.idp_entity_id, null);
   });
 
-  it('PUT switches back to SAML (okta)', async () => {
+  it('PUT switches back to SAML (okta) switched off; within a protocol, switches left out stay as they were', async () => {
     const r = await h.call('PUT', CONFIG, { cookie: owner, body: samlBody(idp) });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.protocol, 'saml');
     assert.equal(r.body.oidc_issuer, null);
-    assert.equal(r.body.enabled, false);
+    assert.equal(r.body.enabled, false, 'a change of protocol is a new rollout: it starts switched off');
+    assert.equal((await h.call('PATCH', CONFIG, { cookie: owner, body: { enabled: true } })).status, 200);
+    const rotated = await h.call('PUT', CONFIG, { cookie: owner, body: samlBody(idp) });
+    assert.equal(rotated.body.enabled, true, 'a replacement of the same protocol that does not mention enabled does not switch SSO off');
+    const off = await h.call('PUT', CONFIG, { cookie: owner, body: samlBody(idp, { enabled: false }) });
+    assert.equal(off.status, 200, JSON.stringify(off.body));
+    assert.equal(off.body.enabled, false);
   });
 
   it('PATCH {enforce_sso: true} while disabled: 400 naming enforce_sso, and nothing changes', async () => {
@@ -304,9 +310,22 @@ describe('SSO configuration: who may call', () => {
       assert.equal(r.status, 403, `${method} ${path}: ${JSON.stringify(r.body)}`);
       assert.equal(r.body.error.code, 'FORBIDDEN');
       assert.deepEqual(r.body.error.required_auth, ['portal_session']);
-      assert.match(r.body.error.message, /viewer.*sso:configure/);
+      const choosesTheIdp = path === CONFIG && ['POST', 'PUT', 'DELETE'].includes(method);
+      assert.match(r.body.error.message, choosesTheIdp ? /viewer.*owners:manage/ : /viewer.*sso:configure/, `${method} ${path}`);
     }
     await unchanged();
+  });
+
+  it("an admin (sso:configure without owners:manage) runs SSO but cannot choose the IdP that vouches for the owners", async () => {
+    const admin = (await h.userSession('acme', 'admin', owner)).cookie;
+    for (const [method, body] of [['POST', samlBody(idp)], ['PUT', samlBody(idp)], ['DELETE', undefined]] as const) {
+      const r = await h.call(method, CONFIG, { body, cookie: admin });
+      assert.equal(r.status, 403, `${method}: ${JSON.stringify(r.body)}`);
+      assert.match(r.body.error.message, /your role \(admin\) lacks the permission owners:manage/);
+    }
+    await unchanged();
+    assert.equal((await h.call('GET', '/api/v1/sso/audit', { cookie: admin })).status, 200);
+    assert.equal((await h.call('GET', '/api/v1/sso/sp-metadata', { cookie: admin })).status, 200);
   });
 
   it('a runtime API key, a SCIM token and the admin key: refused naming portal_session, on every route', async () => {
@@ -327,7 +346,7 @@ describe('SSO configuration: who may call', () => {
     await unchanged();
   });
 
-  it('roles without sso:configure (developer, policy_admin) are refused; an admin may configure', async () => {
+  it('roles without sso:configure (developer, policy_admin) are refused; an admin may read the configuration', async () => {
     for (const role of ['developer', 'policy_admin']) {
       const { cookie } = await h.userSession('acme', role, owner);
       for (const [method, path, body] of routes()) {

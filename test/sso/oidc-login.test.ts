@@ -92,7 +92,7 @@ describe('OIDC login: the happy path', () => {
     assert.notEqual(a.searchParams.get('state'), a.searchParams.get('nonce'));
     // The binding cookie: this browser's, for the callback only, sent on the IdP's top-level redirect back.
     assert.match(start.setCookie, /; HttpOnly/i);
-    assert.match(start.setCookie, /; Path=\/auth\/oidc\/acme\//i);
+    assert.match(start.setCookie, /; Path=\/auth\/oidc\/(;|$)/i);
     assert.match(start.setCookie, /; SameSite=Lax/i);
     assert.match(start.setCookie, /; Max-Age=600/i);
 
@@ -158,6 +158,14 @@ describe('OIDC login: the happy path', () => {
     assert.ok(!/sealed|secret"\s*:\s*"/i.test(json), json);
   });
 });
+
+/** The suite's configuration again (client secret and email_domains), after a test replaced it. */
+function configureBack(h: Harness, owner: string): Promise<ApiResult> {
+  return h.call('PUT', '/api/v1/sso/config', {
+    cookie: owner,
+    body: { provider: 'oidc', oidc_issuer: op.issuer, oidc_audience: AUDIENCE, oidc_client_secret: CLIENT_SECRET, email_domains: ['example.com'], enabled: true },
+  });
+}
 
 describe('OIDC login: what is refused', () => {
   let h: Harness;
@@ -241,6 +249,19 @@ describe('OIDC login: what is refused', () => {
     const attempt = await refused(h, owner, (await oidcLogin(h, 'acme')).res, /not verified/);
     assert.equal(attempt.subject, 'unverified-1');
     assert.equal(attempt.email, 'unverified-1@example.com');
+  });
+
+  it('a first login outside email_domains, or with no email_domains at all, creates nobody (the issuer may vouch for anyone)', async () => {
+    op.claims(person('outsider-1', { email: 'eve@elsewhere.example' }));
+    await refused(h, owner, (await oidcLogin(h, 'acme')).res, /email domain elsewhere\.example is not one of the configured email_domains/);
+    const cleared = await h.call('PUT', '/api/v1/sso/config', {
+      cookie: owner,
+      body: { provider: 'oidc', oidc_issuer: op.issuer, oidc_audience: AUDIENCE, email_domains: [], enabled: true },
+    });
+    assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
+    op.claims(person('newcomer-1'));
+    await refused(h, owner, (await oidcLogin(h, 'acme')).res, /create users only for email_domains, and none are configured/);
+    assert.equal((await configureBack(h, owner)).status, 200);
   });
 
   it('the IdP answers error=access_denied', async () => {

@@ -225,6 +225,18 @@ describe('SAML ACS: forged, tampered, misdirected and replayed responses are ref
       await refused(await postAcs(h, 'acme', xml, s.binding), /not yet valid/);
     });
 
+    it('refuses a signed assertion whose SubjectConfirmationData has expired though its Conditions have not', async () => {
+      const s = await start();
+      const xml = idp.response(assertionFor('acme', s, { confirmationNotOnOrAfter: ago(5 * MINUTE) }));
+      await refused(await postAcs(h, 'acme', xml, s.binding), /expired \(SubjectConfirmationData NotOnOrAfter/);
+    });
+
+    it('refuses a time that is not a time, as a refusal and not an error', async () => {
+      const s = await start();
+      const xml = idp.response(assertionFor('acme', s)).replace(/(<saml:SubjectConfirmationData[^>]*NotOnOrAfter=")[^"]*"/, '$1yesterday"');
+      await refused(await postAcs(h, 'acme', xml, s.binding), /NotOnOrAfter "yesterday" is not a time/);
+    });
+
     it('accepts an assertion whose NotBefore is 30 s ahead (within the skew)', async () => {
       const s = await start();
       const xml = idp.response(assertionFor('acme', s, { notBefore: ahead(30_000) }));
@@ -240,6 +252,26 @@ describe('SAML ACS: forged, tampered, misdirected and replayed responses are ref
       const res = await postAcs(h, 'acme', xml, s.binding);
       assert.equal(res.status, 303, JSON.stringify(res.body));
       assert.ok(res.sessionCookie);
+    });
+  });
+
+  describe('what the IdP says about the person and the outcome', () => {
+    it('refuses a signed response whose status is not Success', async () => {
+      const s = await start();
+      const xml = idp.response(assertionFor('acme', s, { status: 'urn:oasis:names:tc:SAML:2.0:status:Responder' }));
+      await refused(await postAcs(h, 'acme', xml, s.binding), /status is "urn:oasis:names:tc:SAML:2\.0:status:Responder", not Success/);
+    });
+
+    it('refuses a transient NameID (it would make a new person at every login)', async () => {
+      const s = await start();
+      const xml = idp.response(assertionFor('acme', s, { nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient', nameId: '_t1' }));
+      await refused(await postAcs(h, 'acme', xml, s.binding), /transient/);
+    });
+
+    it('refuses a NameID longer than 512 characters', async () => {
+      const s = await start();
+      const xml = idp.response(assertionFor('acme', s, { nameId: `${'a'.repeat(600)}@example.com` }));
+      await refused(await postAcs(h, 'acme', xml, s.binding), /longer than 512/);
     });
   });
 
@@ -334,8 +366,8 @@ describe('SAML login: who may sign in, and as whom', () => {
     assert.equal(previous.user_id, first.userId);
   });
 
-  it('links a user SCIM provisioned (NameID = userName) on the first SSO login, keeping the role SCIM gave', async () => {
-    const { token } = await h.scimToken('acme', owner);
+  it('links a user SCIM provisioned (NameID = userName) on the first SSO login, keeping the role SCIM gave; nobody else is created meanwhile', async () => {
+    const { token, id: tokenId } = await h.scimToken('acme', owner);
     const u = await h.scim(token, 'POST', 'Users', {
       schemas: [USER_SCHEMA],
       userName: 'carol@example.com',
@@ -355,6 +387,9 @@ describe('SAML login: who may sign in, and as whom', () => {
     const again = await signedIn(await ssoLogin('carol@example.com', 'Carol', 'Shaw'));
     assert.equal(again.userId, u.body.id);
     assert.equal(again.role, 'developer');
+    // While the directory provisions, it is the list of who belongs: a person it has not sent is refused.
+    await refused(await ssoLogin('mallory@example.com', 'Mal', 'Lory'), /provisions people through SCIM/);
+    assert.equal((await h.call('DELETE', `/api/v1/scim/tokens/${tokenId}`, { cookie: owner })).status, 200);
   });
 
   it('refuses a person the portal has deactivated', async () => {

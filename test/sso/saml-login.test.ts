@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Harness } from '../helpers/harness.js';
-import { TestIdp } from '../helpers/saml-idp.js';
-import { ORIGIN, assertionFor, configureSaml, postAcs, ssoAudit, ssoHarness, startSamlLogin } from '../helpers/sso.js';
+import { TestIdp, readAuthnRequest } from '../helpers/saml-idp.js';
+import { ORIGIN, assertionFor, configureSaml, cookieValue, postAcs, ssoAudit, ssoHarness, startSamlLogin } from '../helpers/sso.js';
 
 describe('SAML login: the happy path', () => {
   let h: Harness;
@@ -71,5 +71,46 @@ describe('SAML login: failed callbacks are throttled per address, like password 
       const res = await postAcs(h, 'acme', idp.response(assertionFor('acme', start)), start.binding, '', person);
       assert.equal(res.status, 303, `login ${i + 1}: ${JSON.stringify(res.body)}`);
     }
+  });
+});
+
+describe('SAML login start: a browser, its tabs, and the org id as typed', () => {
+  let h: Harness;
+  let idp: TestIdp;
+  before(async () => {
+    let owner: string;
+    ({ h, cookie: owner } = await ssoHarness('acme'));
+    idp = await TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
+    await configureSaml(h, owner, 'acme', idp);
+  });
+  after(() => h.close());
+
+  it('a second tab reuses the browser binding, so the first tab still finishes', async () => {
+    const first = await startSamlLogin(h, 'acme');
+    const second = await h.call('GET', '/auth/saml/acme/login', { ip: '203.0.113.90', headers: { cookie: `axonflow_sso_saml=${first.binding}` } });
+    assert.equal(second.status, 302);
+    assert.equal(cookieValue(second, 'axonflow_sso_saml'), first.binding);
+    const res = await postAcs(h, 'acme', idp.response(assertionFor('acme', first)), first.binding);
+    assert.equal(res.status, 303, JSON.stringify(res.body));
+  });
+
+  it('an org id typed in another case signs in to the same org, with the binding cookie on a path the callback gets', async () => {
+    const start = await h.call('GET', '/auth/saml/ACME/login', { ip: '203.0.113.91' });
+    assert.equal(start.status, 302, JSON.stringify(start.body));
+    assert.match(start.headers.getSetCookie().join('\n'), /axonflow_sso_saml=[^;]+;.*Path=\/auth\/saml\/;/);
+    const request = readAuthnRequest(start.headers.get('location')!);
+    assert.equal(request.acsUrl, `${ORIGIN}/auth/saml/acme/callback`, 'the ACS URL is the canonical one the IdP knows');
+    const binding = cookieValue(start, 'axonflow_sso_saml')!;
+    const res = await postAcs(h, 'acme', idp.response(assertionFor('acme', { binding, requestId: request.id, location: '', relayState: null })), binding);
+    assert.equal(res.status, 303, JSON.stringify(res.body));
+  });
+
+  it('starts are throttled per address: 30 a minute, then 429, and other addresses go on', async () => {
+    const ip = '203.0.113.92';
+    for (let i = 0; i < 30; i++) assert.equal((await h.call('GET', '/auth/saml/acme/login', { ip })).status, 302, `start ${i + 1}`);
+    const throttled = await h.call('GET', '/auth/saml/acme/login', { ip });
+    assert.equal(throttled.status, 429);
+    assert.equal(throttled.headers.get('location'), null);
+    assert.equal((await h.call('GET', '/auth/saml/acme/login', { ip: '203.0.113.93' })).status, 302);
   });
 });

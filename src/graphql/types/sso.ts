@@ -140,6 +140,13 @@ const LoginAttemptRef = builder.objectRef<AuditEvent>('SsoLoginAttempt').impleme
   },
 });
 
+/**
+ * Which identity provider vouches for people decides who can sign in as whom, the owners included: choosing
+ * it (create, replace, remove) takes owners:manage, so an admin's sso:configure cannot become an owner's
+ * session. Admins still read, test, switch on and off, and watch the audit.
+ */
+const TRUST_ANCHOR = { permission: 'owners:manage' } as const;
+
 const OUTCOMES = builder.enumType('SsoLoginOutcome', { values: ['success', 'failure'] as const });
 
 builder.queryField('ssoConfig', (t) =>
@@ -185,7 +192,7 @@ builder.queryField('ssoLoginAttempts', (t) =>
 builder.mutationField('createSsoConfig', (t) =>
   t.field({
     type: SsoConfigRef,
-    authScopes: { permission: 'sso:configure' },
+    authScopes: TRUST_ANCHOR,
     args: { input: t.arg({ type: SsoConfigInput, required: true }) },
     resolve: (_root, { input }, ctx) => ctx.services.ssoConfig.create(ctx.actor, input),
   }),
@@ -195,7 +202,7 @@ builder.mutationField('replaceSsoConfig', (t) =>
   t.field({
     type: SsoConfigRef,
     description: 'Replaces the whole configuration, the protocol included (SAML <-> OIDC).',
-    authScopes: { permission: 'sso:configure' },
+    authScopes: TRUST_ANCHOR,
     args: { input: t.arg({ type: SsoConfigInput, required: true }) },
     resolve: (_root, { input }, ctx) => ctx.services.ssoConfig.replace(ctx.actor, input),
   }),
@@ -213,7 +220,7 @@ builder.mutationField('updateSsoConfig', (t) =>
 
 builder.mutationField('deleteSsoConfig', (t) =>
   t.boolean({
-    authScopes: { permission: 'sso:configure' },
+    authScopes: TRUST_ANCHOR,
     resolve: async (_root, _args, ctx) => {
       await ctx.services.ssoConfig.remove(ctx.actor);
       return true;

@@ -60,7 +60,9 @@ async function oidcChecks(c: StoredSsoConfig, { outbound }: { outbound: Outbound
   try {
     const r = await outbound.getText(discoveryUrl, { accept: 'application/json' });
     if (r.status !== 200) throw new Error(`it answered HTTP ${r.status}`);
-    doc = JSON.parse(r.text) as Record<string, unknown>;
+    const parsed: unknown = JSON.parse(r.text);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('it is not a JSON object');
+    doc = parsed as Record<string, unknown>;
   } catch (err) {
     checks.push({ name: 'discovery', passed: false, reason: `could not read ${discoveryUrl}: ${(err as Error).message}` });
     return checks;

@@ -127,9 +127,12 @@ export function configFromInput(
     p.add('provider', `is required: one of ${SSO_PROVIDERS.join(', ')}`);
   }
 
+  // Omitted on a replacement of the same protocol, the switches stay as they were (a certificate rotation
+  // must not switch SSO off); a switch of protocol is a new rollout and starts off unless told otherwise.
+  const kept = ctx.previous?.protocol === protocol ? ctx.previous : null;
   const bool = (field: 'enabled' | 'enforceSso') => {
     const raw = input[field];
-    if (raw === null || raw === undefined) return false;
+    if (raw === null || raw === undefined) return kept?.[field] ?? false;
     if (typeof raw !== 'boolean') {
       p.add(field, 'must be true or false');
       return false;

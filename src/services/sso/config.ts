@@ -1,11 +1,13 @@
 import type { SecretBox } from '../../crypto/secret-box.js';
 import { inTransaction } from '../../db/database.js';
+import { findOrganization, lockOrganization } from '../../db/organizations.js';
 import { deleteSsoConfig, findOrgSsoConfig, findSsoConfig, insertSsoConfig, replaceSsoConfig, type StoredSsoConfig } from '../../db/sso.js';
 import { Conflict, InvalidInput, NotFound } from '../../domain/errors.js';
 import type { SsoConfig } from '../../domain/sso.js';
 import type { OutboundClient } from '../../outbound/client.js';
 import { type Actor, type OperatorActor, tenantOf } from '../actor.js';
 import type { ServiceDeps } from '../deps.js';
+import { inspectCertificate } from './certificates.js';
 import { checkUrl, configFromInput, type SsoConfigInput } from './config-input.js';
 import { type IdpMetadata, parseIdpMetadata } from './metadata.js';
 import { CLIENT_SECRET_CONTEXT } from './sealed.js';
@@ -54,6 +56,7 @@ export class SsoConfigService {
     const previous = await this.stored(orgId);
     const config = await this.build(orgId, input, previous);
     await inTransaction(this.deps.db, async (trx) => {
+      await lockOrganization(trx, orgId);
       if (!(await replaceSsoConfig(trx, config))) throw this.missing(orgId);
       await this.deps.audit.append(trx, actor, {
         action: 'sso.config_replaced',
@@ -107,7 +110,10 @@ export class SsoConfigService {
     }
     if (change.enabled == null && change.enforceSso == null) throw new InvalidInput('give enabled or enforce_sso (true or false)', 'enabled');
     return inTransaction(this.deps.db, async (trx) => {
-      const current = await findOrgSsoConfig(trx, orgId);
+      // Serialised with replacements: a switch read-modify-writes the row.
+      const org = await findOrganization(trx, orgId);
+      if (org) await lockOrganization(trx, org.orgId);
+      const current = org ? await findSsoConfig(trx, org.orgId) : null;
       if (!current) throw this.missing(orgId);
       orgId = current.orgId;
       const enabled = change.enabled ?? current.enabled;
@@ -172,6 +178,7 @@ export class SsoConfigService {
     return c;
   }
 
+  /** What an auditor needs to see a change of trust: which IdP, where logins go, which key is pinned. */
   private summary(c: StoredSsoConfig): Record<string, unknown> {
     return {
       protocol: c.protocol,
@@ -179,6 +186,10 @@ export class SsoConfigService {
       enabled: c.enabled,
       enforce_sso: c.enforceSso,
       idp: c.protocol === 'saml' ? c.idpEntityId : c.oidcIssuer,
+      idp_sso_url: c.idpSsoUrl,
+      certificate_sha256: c.idpCertificate ? inspectCertificate(c.idpCertificate, this.deps.clock.now()).info?.fingerprintSha256 ?? null : null,
+      oidc_audience: c.oidcAudience,
+      oidc_jwks_uri: c.oidcJwksUri,
       email_domains: c.emailDomains,
       client_secret_set: c.sealedClientSecret !== null,
     };

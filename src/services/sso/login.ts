@@ -38,6 +38,13 @@ export const SSO_CALLBACK_BY_ADDRESS: Throttle = {
   windowSeconds: 60,
   what: 'too many failed single sign-on attempts from this address',
 };
+/** Login starts per client address: each stores a request row, so anonymous GETs cannot fill the table. */
+export const SSO_START_BY_ADDRESS: Throttle = {
+  name: 'sso-start',
+  limit: 30,
+  windowSeconds: 60,
+  what: 'too many single sign-on starts from this address',
+};
 /** How long a browser has between leaving for the IdP and coming back. */
 const LOGIN_REQUEST_TTL_MS = 10 * 60_000;
 const PRUNE_EVERY_MS = 60_000;
@@ -69,13 +76,18 @@ export class SsoLoginService {
     private readonly limiter: RateLimiter,
   ) {}
 
-  async begin(actor: Actor, protocol: SsoProtocol, orgId: string, origin: string, returnTo: string | null): Promise<SsoStart> {
+  /**
+   * `binding` is the value the browser already carries, if any: a second tab or a retry reuses it, so an
+   * earlier tab's login still finishes.
+   */
+  async begin(actor: Actor, protocol: SsoProtocol, orgId: string, origin: string, returnTo: string | null, binding: string | null): Promise<SsoStart> {
     const target = returnTo === null ? DEFAULT_RETURN_PATH : safeReturnPath(returnTo);
     if (target === null) throw new InvalidInput('must be a path of this portal, like /dashboard', 'returnTo');
     const config = await this.enabledConfig(orgId, protocol);
+    await this.limiter.take(SSO_START_BY_ADDRESS, addressSubject(actor.ip), actor);
     await this.prune();
     const sp = serviceProvider(origin, config.orgId);
-    const binding = randomToken();
+    if (!binding || !/^[A-Za-z0-9_-]{43}$/.test(binding)) binding = randomToken();
     const now = this.deps.clock.now();
     const row = {
       org_id: config.orgId,
@@ -115,7 +127,7 @@ export class SsoLoginService {
       if (samlResponse.length > MAX_SAML_RESPONSE_BYTES) throw new SsoRefusal(`the SAMLResponse is larger than ${MAX_SAML_RESPONSE_BYTES} bytes`);
       const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
       const sp = serviceProvider(origin, config.orgId);
-      const envelope = checkEnvelope(xml, sp);
+      const envelope = checkEnvelope(xml, sp, this.deps.clock.now());
       const request = await this.takeRequest(config, 'saml', requestKey(envelope.inResponseTo), binding, 'InResponseTo');
       const guide = providerGuide(config.provider);
       const identity = await verifyResponse(config, sp, samlResponse, guide.samlEmailAttributes, guide.samlNameAttributes);
@@ -140,12 +152,16 @@ export class SsoLoginService {
       const claims = await this.oidc.exchange(config, callbackUrl, {
         state,
         nonce: request.nonce!,
-        codeVerifier: this.box.open(request.code_verifier!, VERIFIER_CONTEXT),
+        codeVerifier: this.openVerifier(request.code_verifier!),
       });
       const map = config.oidcClaimMapping;
       const claim = (name: string) => (typeof claims[name] === 'string' && (claims[name] as string).trim() ? (claims[name] as string).trim() : null);
       const email = claim(map.email);
       if (email && (claims.email_verified === false || claims.email_verified === 'false')) throw new SsoRefusal(`the IdP says email ${email} is not verified (email_verified: false)`, { subject: claims.sub, email });
+      // Google's issuer vouches for every Google account: the hosted domain claim says whose it is.
+      if (config.oidcIssuer === GOOGLE_ISSUER && config.emailDomains.length > 0 && !config.emailDomains.includes(String(claims.hd ?? '').toLowerCase())) {
+        throw new SsoRefusal(`the Google account's hosted domain ${JSON.stringify(claims.hd ?? '(none: a personal account)')} is not one of email_domains`, { subject: claims.sub, email });
+      }
       const name = claim(map.name) ?? ([claim(map.givenName), claim(map.familyName)].filter(Boolean).join(' ') || null);
       return { person: { orgId: config.orgId, idp: config.oidcIssuer!, subject: claims.sub!, email, name }, returnTo: request.return_to };
     }, replacing);
@@ -168,7 +184,9 @@ export class SsoLoginService {
       known = person;
       this.checkDomain(config, person);
       if (org.status !== 'ACTIVE') throw new SsoRefusal(`the organization is ${org.status.toLowerCase()}`, person);
-      const user = await inTransaction(this.deps.db, (trx) => personFor(trx, person, this.deps.clock.now().toISOString()));
+      const user = await inTransaction(this.deps.db, (trx) =>
+        personFor(trx, person, { protocol, emailDomains: config.emailDomains }, this.deps.clock.now().toISOString()),
+      );
       const login = await this.sessions.issue(actor, org as Organization, user, {
         action: 'auth.sso_login',
         details: { protocol, subject: person.subject.slice(0, 256), email: person.email, idp: person.idp, first_login: user.lastLoginAt === null },
@@ -179,6 +197,15 @@ export class SsoLoginService {
       if (!(err instanceof SsoRefusal)) throw err;
       const ref = await this.refused(actor, config.orgId, protocol, err.reason, { subject: err.known.subject ?? known.subject, email: err.known.email ?? known.email });
       throw new Unauthenticated(`single sign-on did not succeed; your administrator can see why in the SSO audit (reference ${ref})`);
+    }
+  }
+
+  /** A verifier sealed under a key since dropped from ENCRYPTION_KEYS_PREVIOUS: that login cannot finish. */
+  private openVerifier(sealed: string): string {
+    try {
+      return this.box.open(sealed, VERIFIER_CONTEXT);
+    } catch (err) {
+      throw new SsoRefusal(`the login's PKCE verifier does not open (${(err as Error).message}); start the login again`);
     }
   }
 
@@ -231,3 +258,4 @@ export class SsoLoginService {
 }
 
 const oidcKey = (state: string): string => sha256Hex(`oidc\n${state}`);
+const GOOGLE_ISSUER = 'https://accounts.google.com';

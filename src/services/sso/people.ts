@@ -1,6 +1,7 @@
 import { type Trx } from '../../db/database.js';
 import { lockOrganization } from '../../db/organizations.js';
-import { findIdentityUser, findScimUserBySubject, insertIdentity, scimUserActive, touchIdentity } from '../../db/sso.js';
+import { findIdentityUser, findScimUserBySubject, insertIdentity, provisionsThroughScim, scimUserActive, touchIdentity } from '../../db/sso.js';
+import type { SsoProtocol } from '../../domain/sso.js';
 import { type User, findLoginAccount, findUser, insertUser, updateUserFields } from '../../db/users.js';
 import { newId } from '../../ids.js';
 import { SsoRefusal } from './refusal.js';
@@ -22,7 +23,13 @@ const FIRST_LOGIN_ROLE = 'viewer';
  * IdP, subject): the first login links a user SCIM provisioned for the same subject, or creates one; it
  * never takes over an account because the email matches (an IdP admin could assert anyone's address).
  */
-export async function personFor(trx: Trx, p: AssertedPerson, now: string): Promise<User> {
+/** When a person nobody provisioned may be created at their first login. */
+export interface SignUpRule {
+  protocol: SsoProtocol;
+  emailDomains: string[];
+}
+
+export async function personFor(trx: Trx, p: AssertedPerson, rule: SignUpRule, now: string): Promise<User> {
   await lockOrganization(trx, p.orgId);
   const known = await findIdentityUser(trx, p.orgId, p.idp, p.subject);
   if (known) {
@@ -42,11 +49,20 @@ export async function personFor(trx: Trx, p: AssertedPerson, now: string): Promi
     }
   }
   if (!p.email) throw new SsoRefusal('the IdP sent no email address for a person this organization does not know yet', p);
+  // An OIDC issuer may vouch for people of many organizations (Google, Entra's common endpoint, Auth0 social).
+  if (rule.protocol === 'oidc' && rule.emailDomains.length === 0) {
+    throw new SsoRefusal('first logins through OIDC create users only for email_domains, and none are configured (the issuer may vouch for people outside this organization)', p);
+  }
   if (await findLoginAccount(trx, p.orgId, p.email)) {
     throw new SsoRefusal(
       `a portal user with email ${p.email} exists but is not linked to this identity provider; an existing account is never taken over by email (provision it through SCIM with userName = the IdP subject, or remove the old account)`,
       p,
     );
+  }
+  // A directory that provisions through SCIM is the list of who belongs: someone it removed or never sent
+  // does not come back through a login.
+  if (await provisionsThroughScim(trx, p.orgId, now)) {
+    throw new SsoRefusal('this organization provisions people through SCIM and this person is not provisioned; assign them in the identity provider', p);
   }
   const user: User = {
     id: newId('usr'),

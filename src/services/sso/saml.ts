@@ -67,16 +67,27 @@ export async function authnRequestUrl(config: StoredSsoConfig, sp: ServiceProvid
  * Our checks, on the decoded XML, before the library's: the ones node-saml does not make (SECURITY.md).
  * Each failure is an SsoRefusal whose reason names what was wrong.
  */
-export function checkEnvelope(xml: string, sp: ServiceProviderInfo): SamlEnvelope {
-  let doc;
+export function checkEnvelope(xml: string, sp: ServiceProviderInfo, now: Date): SamlEnvelope {
   try {
-    doc = parseIdpXml(xml);
+    return envelopeOf(xml, sp, now.getTime());
   } catch (err) {
-    if (err instanceof UnsafeXml) throw new SsoRefusal(err.message);
-    throw err;
+    if (err instanceof SsoRefusal) throw err;
+    // Whatever else a hostile document makes go wrong is a refusal too, never a 500.
+    throw new SsoRefusal(err instanceof UnsafeXml ? err.message : `the response could not be read: ${(err as Error).message.slice(0, 200)}`);
   }
+}
+
+const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
+const TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
+const MAX_SUBJECT = 512;
+
+function envelopeOf(xml: string, sp: ServiceProviderInfo, now: number): SamlEnvelope {
+  const doc = parseIdpXml(xml);
   const root = doc.documentElement!;
   if (root.namespaceURI !== NS.protocol || root.localName !== 'Response') throw new SsoRefusal('the message is not a SAML Response');
+  // node-saml never reads Status when a signed assertion is present.
+  const status = elements(doc, NS.protocol, 'StatusCode').find((c) => (c.parentNode as Element | null)?.parentNode === root);
+  if (status?.getAttribute('Value') !== SUCCESS) throw new SsoRefusal(`the response's status is ${JSON.stringify(status?.getAttribute('Value') ?? '(missing)')}, not Success`);
   const assertions = elements(doc, NS.assertion, 'Assertion');
   if (elements(doc, NS.assertion, 'EncryptedAssertion').length > 0) throw new SsoRefusal('encrypted assertions are not accepted (configure the IdP to sign, not encrypt)');
   if (assertions.length !== 1) throw new SsoRefusal(`the response carries ${assertions.length} assertions; exactly one is accepted`);
@@ -111,11 +122,30 @@ export function checkEnvelope(xml: string, sp: ServiceProviderInfo): SamlEnvelop
   }
   const assertionId = assertion.getAttribute('ID');
   if (!assertionId) throw new SsoRefusal('the assertion has no ID');
-  const ends = [...elements(assertion, NS.assertion, 'Conditions'), ...confirmations]
-    .map((e) => e.getAttribute('NotOnOrAfter'))
-    .filter((t): t is string => !!t && !Number.isNaN(Date.parse(t)))
-    .map((t) => Date.parse(t));
-  return { inResponseTo, assertionId, expiresAt: new Date(Math.max(...ends) + CLOCK_SKEW_MS).toISOString() };
+  const nameId = elements(assertion, NS.assertion, 'NameID')[0];
+  if (nameId?.getAttribute('Format') === TRANSIENT) {
+    throw new SsoRefusal('the NameID is transient (a new one each login); configure the IdP to send a persistent or email NameID');
+  }
+  if ((nameId?.textContent ?? '').trim().length > MAX_SUBJECT) throw new SsoRefusal(`the NameID is longer than ${MAX_SUBJECT} characters`);
+  // node-saml reads SubjectConfirmationData times only when it checks InResponseTo itself, which it does not
+  // here: every window is checked, with the same 60 s skew.
+  let latest = 0;
+  for (const e of [...elements(assertion, NS.assertion, 'Conditions'), ...confirmations]) {
+    const notBefore = instant(e, 'NotBefore');
+    const notOnOrAfter = instant(e, 'NotOnOrAfter');
+    if (notBefore !== null && now + CLOCK_SKEW_MS < notBefore) throw new SsoRefusal(`the assertion is not yet valid (${e.localName} NotBefore ${e.getAttribute('NotBefore')})`);
+    if (notOnOrAfter !== null && now - CLOCK_SKEW_MS >= notOnOrAfter) throw new SsoRefusal(`the assertion expired (${e.localName} NotOnOrAfter ${e.getAttribute('NotOnOrAfter')})`);
+    if (notOnOrAfter !== null) latest = Math.max(latest, notOnOrAfter);
+  }
+  return { inResponseTo, assertionId, expiresAt: new Date(latest + CLOCK_SKEW_MS).toISOString() };
+}
+
+function instant(e: Element, attr: string): number | null {
+  const raw = e.getAttribute(attr);
+  if (!raw) return null;
+  const t = Date.parse(raw);
+  if (Number.isNaN(t)) throw new SsoRefusal(`${e.localName} ${attr} ${JSON.stringify(raw.slice(0, 40))} is not a time`);
+  return t;
 }
 
 /** The library's checks: the signature against the pinned certificate only, issuer, audience, time window, status. */
