@@ -24,7 +24,10 @@ export function cookieValue(res: ApiResult, name: string): string | undefined {
   return undefined;
 }
 
-export async function configureSaml(h: Harness, cookie: string, _orgId: string, idp: TestIdp, extra: Record<string, unknown> = {}): Promise<ApiResult> {
+/** The IdP most suites configure for acme. */
+export const acmeIdp = (): Promise<TestIdp> => TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
+
+export async function configureSaml(h: Harness, cookie: string, idp: TestIdp, extra: Record<string, unknown> = {}): Promise<ApiResult> {
   const r = await h.call('POST', '/api/v1/sso/config', {
     cookie,
     body: {

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { ADMIN_KEY, type Harness } from '../helpers/harness.js';
 import { TestIdp, makeCertificate } from '../helpers/saml-idp.js';
-import { ORIGIN, acsUrl, configureSaml, spEntityId, ssoHarness } from '../helpers/sso.js';
+import { ORIGIN, acmeIdp, acsUrl, configureSaml, spEntityId, ssoHarness } from '../helpers/sso.js';
 
 const CONFIG = '/api/v1/sso/config';
 /** The associated data the client secret is sealed with: part of the stored format, so spelt out here. */
@@ -94,7 +94,7 @@ describe('SSO configuration: create, read, replace, update, delete', () => {
   let idp: TestIdp;
   before(async () => {
     ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
+    idp = await acmeIdp();
   });
   after(() => h.close());
 
@@ -275,8 +275,8 @@ describe('SSO configuration: who may call', () => {
 
   before(async () => {
     ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
-    await configureSaml(h, owner, 'acme', idp, { enabled: false });
+    idp = await acmeIdp();
+    await configureSaml(h, owner, idp, { enabled: false });
     viewer = (await h.userSession('acme', 'viewer', owner)).cookie;
     apiKey = (await h.apiKey('acme', ['*'], owner)).key;
     scimToken = (await h.scimToken('acme', owner)).token;
@@ -397,7 +397,7 @@ describe('SSO configuration: validation with field-level messages', () => {
   let idp: TestIdp;
   before(async () => {
     ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
+    idp = await acmeIdp();
   });
   after(() => h.close());
 
@@ -700,7 +700,7 @@ describe('SSO configuration: IdP metadata read through the guarded outbound clie
     server = await MetadataServer.start();
     unlisted = await MetadataServer.start();
     ({ h, cookie: owner } = await ssoHarness('acme', { outboundAllowHosts: [server.host] }));
-    idp = await TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
+    idp = await acmeIdp();
     server.body = idp.metadata();
     unlisted.body = idp.metadata();
   });
@@ -920,7 +920,7 @@ describe('SSO configuration: every change is audited', () => {
   let idp: TestIdp;
   before(async () => {
     ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
+    idp = await acmeIdp();
   });
   after(() => h.close());
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Harness } from '../helpers/harness.js';
 import { TestIdp } from '../helpers/saml-idp.js';
-import { ORIGIN, assertionFor, configureSaml, postAcs, ssoHarness, startSamlLogin } from '../helpers/sso.js';
+import { ORIGIN, acmeIdp, assertionFor, configureSaml, postAcs, ssoHarness, startSamlLogin } from '../helpers/sso.js';
 
 const CONFIG = '/api/v1/sso/config';
 const NO_SSO = { sso_enabled: false, sso_provider: null, enforce_sso: false, sso_login_url: null };
@@ -48,7 +48,7 @@ describe('GET /api/v1/auth/sso/availability', () => {
   let idp: TestIdp;
   before(async () => {
     ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
+    idp = await acmeIdp();
   });
   after(() => h.close());
 
@@ -76,7 +76,7 @@ describe('GET /api/v1/auth/sso/availability', () => {
   });
 
   it('still says no SSO while the configuration is not enabled', async () => {
-    await configureSaml(h, owner, 'acme', idp, { enabled: false });
+    await configureSaml(h, owner, idp, { enabled: false });
     assert.deepEqual((await availability(h, '?org_id=acme')).body, NO_SSO);
   });
 
@@ -121,9 +121,9 @@ describe('enforce_sso: password login refused, the operator lifts it', () => {
   before(async () => {
     ({ h, cookie: owner } = await ssoHarness('acme'));
     await h.createOrg('globex');
-    idp = await TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
+    idp = await acmeIdp();
     user = await addUser(h, 'acme', owner);
-    await configureSaml(h, owner, 'acme', idp);
+    await configureSaml(h, owner, idp);
     // Before enforcement the user's password works.
     assert.equal((await passwordLogin(h, { org_id: 'acme', email: user.email, password: user.password })).status, 200);
     const r = await h.call('PATCH', CONFIG, { cookie: owner, body: { enforce_sso: true } });
@@ -277,8 +277,8 @@ describe('enforce_sso and the login throttles', () => {
   let owner: string;
   before(async () => {
     ({ h, cookie: owner } = await ssoHarness('acme'));
-    const idp = await TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
-    await configureSaml(h, owner, 'acme', idp, { enforce_sso: true });
+    const idp = await acmeIdp();
+    await configureSaml(h, owner, idp, { enforce_sso: true });
   });
   after(() => h.close());
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ApiResult, Harness } from '../helpers/harness.js';
 import { TestIdp, addDoctype, duplicateAssertion, makeCertificate, replaceNameId, wrapAssertion } from '../helpers/saml-idp.js';
-import { ORIGIN, assertionFor, configureSaml, postAcs, ssoAudit, ssoHarness, startSamlLogin } from '../helpers/sso.js';
+import { ORIGIN, acmeIdp, assertionFor, configureSaml, postAcs, ssoAudit, ssoHarness, startSamlLogin } from '../helpers/sso.js';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -70,12 +70,12 @@ describe('SAML ACS: forged, tampered, misdirected and replayed responses are ref
 
   before(async () => {
     ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
-    await configureSaml(h, owner, 'acme', idp);
+    idp = await acmeIdp();
+    await configureSaml(h, owner, idp);
     await h.createOrg('globex');
     globexOwner = await h.login('globex');
     globexIdp = await TestIdp.create({ entityId: 'https://idp.example.com/globex', ssoUrl: 'https://idp.example.com/globex/sso' });
-    await configureSaml(h, globexOwner, 'globex', globexIdp);
+    await configureSaml(h, globexOwner, globexIdp);
   });
   after(() => h.close());
 
@@ -350,8 +350,8 @@ describe('SAML login: who may sign in, and as whom', () => {
 
   before(async () => {
     ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
-    await configureSaml(h, owner, 'acme', idp);
+    idp = await acmeIdp();
+    await configureSaml(h, owner, idp);
   });
   after(() => h.close());
 
@@ -442,8 +442,8 @@ describe('SAML login start: where a login may return to, and for which organizat
 
   before(async () => {
     ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
-    await configureSaml(h, owner, 'acme', idp);
+    idp = await acmeIdp();
+    await configureSaml(h, owner, idp);
   });
   after(() => h.close());
 
@@ -478,7 +478,7 @@ describe('SAML login start: where a login may return to, and for which organizat
     await h.createOrg('hooli');
     const hooliOwner = await h.login('hooli');
     const hooliIdp = await TestIdp.create({ entityId: 'https://idp.example.com/hooli', ssoUrl: 'https://idp.example.com/hooli/sso' });
-    await configureSaml(h, hooliOwner, 'hooli', hooliIdp);
+    await configureSaml(h, hooliOwner, hooliIdp);
     const s = await startSamlLogin(h, 'hooli');
     const off = await h.call('PATCH', '/api/v1/sso/config', { cookie: hooliOwner, body: { enabled: false } });
     assert.equal(off.status, 200, JSON.stringify(off.body));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Harness } from '../helpers/harness.js';
 import { TestIdp, readAuthnRequest } from '../helpers/saml-idp.js';
-import { ORIGIN, assertionFor, configureSaml, cookieValue, postAcs, ssoAudit, ssoHarness, startSamlLogin } from '../helpers/sso.js';
+import { ORIGIN, acmeIdp, assertionFor, configureSaml, cookieValue, postAcs, ssoAudit, ssoHarness, startSamlLogin } from '../helpers/sso.js';
 
 describe('SAML login: the happy path', () => {
   let h: Harness;
@@ -10,8 +10,8 @@ describe('SAML login: the happy path', () => {
   let idp: TestIdp;
   before(async () => {
     ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
-    await configureSaml(h, owner, 'acme', idp);
+    idp = await acmeIdp();
+    await configureSaml(h, owner, idp);
   });
   after(() => h.close());
 
@@ -41,8 +41,8 @@ describe('SAML login: failed callbacks are throttled per address, like password 
   before(async () => {
     let owner: string;
     ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
-    await configureSaml(h, owner, 'acme', idp);
+    idp = await acmeIdp();
+    await configureSaml(h, owner, idp);
   });
   after(() => h.close());
 
@@ -80,8 +80,8 @@ describe('SAML login start: a browser, its tabs, and the org id as typed', () =>
   before(async () => {
     let owner: string;
     ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await TestIdp.create({ entityId: 'https://idp.example.com/acme', ssoUrl: 'https://idp.example.com/sso' });
-    await configureSaml(h, owner, 'acme', idp);
+    idp = await acmeIdp();
+    await configureSaml(h, owner, idp);
   });
   after(() => h.close());
 
