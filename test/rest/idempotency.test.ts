@@ -50,7 +50,13 @@ describe('Idempotency-Key on creating requests', () => {
         body: { org_id: 'slow', name: 'Slow', password: 'slow-password-1' },
         headers: { 'x-admin-api-key': ADMIN_KEY, 'idempotency-key': 'org-slow' },
       });
-    const results = await Promise.all([send(), send()]);
+    // The retry is sent once the first has claimed its key, while it is still hashing: on a loaded machine two
+    // sends started together can otherwise arrive one after the other.
+    const first = send();
+    const claimed = () =>
+      h.runtime.database.db.selectFrom('idempotency_keys').select('state').where('key', '=', 'org-slow').executeTakeFirst();
+    for (let i = 0; i < 2000 && (await claimed())?.state !== 'in_flight'; i++) await new Promise((r) => setTimeout(r, 1));
+    const results = await Promise.all([first, send()]);
     assert.deepEqual(results.map((r) => r.status).sort(), [201, 409]);
     const busy = results.find((r) => r.status === 409)!;
     assert.equal(busy.body.error.code, 'CONFLICT');

@@ -124,7 +124,7 @@ describe('access matrix: every route x every principal kind', () => {
           assert.match(res.body.error.message, PRESENTED[caller], where);
         } else {
           assert.equal(res.body.error.code, 'FORBIDDEN', where);
-          assert.match(res.body.error.message, caller.includes('viewer') ? /your role \(viewer\) lacks the permission (keys:manage|sso:configure)/ : /this API key lacks the scope/, where);
+          assert.match(res.body.error.message, caller.includes('viewer') ? /your role \(viewer\) lacks the permission (keys:manage|sso:configure|owners:manage)/ : /this API key lacks the scope/, where);
         }
       }
     });

@@ -139,6 +139,26 @@ describe('OIDC login: the happy path', () => {
     assert.equal(session.body.name, 'Rear Admiral Grace Hopper');
   });
 
+  it('reads the person from the claims oidc_claim_mapping names', async () => {
+    const mapped = await h.call('PUT', '/api/v1/sso/config', {
+      cookie: owner,
+      body: { provider: 'oidc', oidc_issuer: op.issuer, oidc_audience: AUDIENCE, email_domains: ['example.com'], enabled: true, oidc_claim_mapping: { email: 'upn', name: 'display_name' } },
+    });
+    assert.equal(mapped.status, 200, JSON.stringify(mapped.body));
+    assert.deepEqual(mapped.body.oidc_claim_mapping, { email: 'upn', name: 'display_name', given_name: 'given_name', family_name: 'family_name' });
+    op.claims(person('mapped-1', { email: 'not-this@example.com', upn: 'hedy@example.com', display_name: 'Hedy Lamarr', name: 'Not This' }));
+    const { res } = await oidcLogin(h, 'acme');
+    assert.equal(res.status, 303, JSON.stringify(res.body));
+    const session = await h.call('GET', '/api/v1/auth/session', { cookie: res.sessionCookie });
+    assert.equal(session.body.email, 'hedy@example.com');
+    assert.equal(session.body.name, 'Hedy Lamarr');
+    const back = await h.call('PUT', '/api/v1/sso/config', {
+      cookie: owner,
+      body: { provider: 'oidc', oidc_issuer: op.issuer, oidc_audience: AUDIENCE, email_domains: ['example.com'], enabled: true },
+    });
+    assert.equal(back.status, 200);
+  });
+
   it('the configuration test passes every check, and the client secret is never shown', async () => {
     const t = await h.call('POST', '/api/v1/sso/config/test', { cookie: owner });
     assert.equal(t.status, 200, JSON.stringify(t.body));

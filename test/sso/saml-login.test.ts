@@ -35,6 +35,42 @@ describe('SAML login: the happy path', () => {
   });
 });
 
+describe('the SSO audit: filtered by outcome and time, bad filters refused', () => {
+  let h: Harness;
+  let owner: string;
+  before(async () => {
+    ({ h, cookie: owner } = await ssoHarness('acme'));
+    const idp = await acmeIdp();
+    await configureSaml(h, owner, idp);
+    const ok = await startSamlLogin(h, 'acme');
+    assert.equal((await postAcs(h, 'acme', idp.response(assertionFor('acme', ok)), ok.binding)).status, 303);
+    const bad = await startSamlLogin(h, 'acme');
+    assert.equal((await postAcs(h, 'acme', idp.response(assertionFor('acme', bad, { sign: 'none' })), bad.binding)).status, 401);
+  });
+  after(() => h.close());
+
+  it('lists both outcomes, each filter narrowing it', async () => {
+    const all = await ssoAudit(h, owner);
+    assert.deepEqual(all.map((a) => a.outcome), ['failure', 'success']);
+    assert.deepEqual((await ssoAudit(h, owner, '?outcome=success')).map((a) => a.outcome), ['success']);
+    const now = h.clock.now().getTime();
+    assert.equal((await ssoAudit(h, owner, `?from=${new Date(now + 60_000).toISOString()}`)).length, 0);
+    assert.equal((await ssoAudit(h, owner, `?to=${new Date(now - 60_000).toISOString()}`)).length, 0);
+    assert.equal((await ssoAudit(h, owner, `?from=${new Date(now - 60_000).toISOString()}&to=${new Date(now + 60_000).toISOString()}`)).length, 2);
+    const page = await h.call('GET', '/api/v1/sso/audit?limit=1', { cookie: owner });
+    assert.equal(page.body.attempts.length, 1);
+    assert.ok(page.body.next_cursor);
+  });
+
+  it('refuses a filter it cannot read with 400 naming it', async () => {
+    for (const [query, field] of [['?outcome=maybe', 'outcome'], ['?from=yesterday', 'from'], ['?limit=0', 'limit']]) {
+      const r = await h.call('GET', `/api/v1/sso/audit${query}`, { cookie: owner });
+      assert.equal(r.status, 400, `${query}: ${JSON.stringify(r.body)}`);
+      assert.match(JSON.stringify(r.body.error), new RegExp(field), query);
+    }
+  });
+});
+
 describe('SAML login: failed callbacks are throttled per address, like password logins', () => {
   let h: Harness;
   let idp: TestIdp;
