@@ -43,6 +43,17 @@ export async function configureSaml(h: Harness, cookie: string, idp: TestIdp, ex
   return r;
 }
 
+/**
+ * Where most SSO suites start: acme, its owner's session and its IdP, configured (and enabled) with `config`
+ * on top, or not configured at all with null.
+ */
+export async function samlOrg(config: Record<string, unknown> | null = {}): Promise<{ h: Harness; owner: string; idp: TestIdp }> {
+  const { h, cookie: owner } = await ssoHarness('acme');
+  const idp = await acmeIdp();
+  if (config) await configureSaml(h, owner, idp, config);
+  return { h, owner, idp };
+}
+
 export interface SamlStart {
   binding: string;
   requestId: string;

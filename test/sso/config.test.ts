@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { ADMIN_KEY, type Harness } from '../helpers/harness.js';
 import { TestIdp, makeCertificate } from '../helpers/saml-idp.js';
-import { ORIGIN, acmeIdp, acsUrl, configureSaml, spEntityId, ssoHarness } from '../helpers/sso.js';
+import { ORIGIN, acmeIdp, acsUrl, samlOrg, spEntityId, ssoHarness } from '../helpers/sso.js';
 
 const CONFIG = '/api/v1/sso/config';
 /** The associated data the client secret is sealed with: part of the stored format, so spelt out here. */
@@ -93,8 +93,7 @@ describe('SSO configuration: create, read, replace, update, delete', () => {
   let owner: string;
   let idp: TestIdp;
   before(async () => {
-    ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await acmeIdp();
+    ({ h, owner, idp } = await samlOrg(null));
   });
   after(() => h.close());
 
@@ -274,9 +273,7 @@ describe('SSO configuration: who may call', () => {
   ];
 
   before(async () => {
-    ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await acmeIdp();
-    await configureSaml(h, owner, idp, { enabled: false });
+    ({ h, owner, idp } = await samlOrg({ enabled: false }));
     viewer = (await h.userSession('acme', 'viewer', owner)).cookie;
     apiKey = (await h.apiKey('acme', ['*'], owner)).key;
     scimToken = (await h.scimToken('acme', owner)).token;
@@ -396,8 +393,7 @@ describe('SSO configuration: validation with field-level messages', () => {
   let owner: string;
   let idp: TestIdp;
   before(async () => {
-    ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await acmeIdp();
+    ({ h, owner, idp } = await samlOrg(null));
   });
   after(() => h.close());
 
@@ -919,8 +915,7 @@ describe('SSO configuration: every change is audited', () => {
   let owner: string;
   let idp: TestIdp;
   before(async () => {
-    ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await acmeIdp();
+    ({ h, owner, idp } = await samlOrg(null));
   });
   after(() => h.close());
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Harness } from '../helpers/harness.js';
 import { TestIdp } from '../helpers/saml-idp.js';
-import { ORIGIN, acmeIdp, assertionFor, configureSaml, postAcs, ssoHarness, startSamlLogin } from '../helpers/sso.js';
+import { ORIGIN, acmeIdp, assertionFor, configureSaml, postAcs, samlOrg, ssoHarness, startSamlLogin } from '../helpers/sso.js';
 
 const CONFIG = '/api/v1/sso/config';
 const NO_SSO = { sso_enabled: false, sso_provider: null, enforce_sso: false, sso_login_url: null };
@@ -47,8 +47,7 @@ describe('GET /api/v1/auth/sso/availability', () => {
   let owner: string;
   let idp: TestIdp;
   before(async () => {
-    ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await acmeIdp();
+    ({ h, owner, idp } = await samlOrg(null));
   });
   after(() => h.close());
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ApiResult, Harness } from '../helpers/harness.js';
 import { TestIdp, addDoctype, duplicateAssertion, makeCertificate, replaceNameId, wrapAssertion } from '../helpers/saml-idp.js';
-import { ORIGIN, acmeIdp, assertionFor, configureSaml, postAcs, ssoAudit, ssoHarness, startSamlLogin } from '../helpers/sso.js';
+import { ORIGIN, assertionFor, configureSaml, postAcs, samlOrg, ssoAudit, startSamlLogin } from '../helpers/sso.js';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -69,9 +69,7 @@ describe('SAML ACS: forged, tampered, misdirected and replayed responses are ref
   const start = (query = '') => startSamlLogin(h, 'acme', query);
 
   before(async () => {
-    ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await acmeIdp();
-    await configureSaml(h, owner, idp);
+    ({ h, owner, idp } = await samlOrg());
     await h.createOrg('globex');
     globexOwner = await h.login('globex');
     globexIdp = await TestIdp.create({ entityId: 'https://idp.example.com/globex', ssoUrl: 'https://idp.example.com/globex/sso' });
@@ -349,9 +347,7 @@ describe('SAML login: who may sign in, and as whom', () => {
   }
 
   before(async () => {
-    ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await acmeIdp();
-    await configureSaml(h, owner, idp);
+    ({ h, owner, idp } = await samlOrg());
   });
   after(() => h.close());
 
@@ -437,13 +433,10 @@ describe('SAML login: who may sign in, and as whom', () => {
 
 describe('SAML login start: where a login may return to, and for which organizations it exists', () => {
   let h: Harness;
-  let owner: string;
   let idp: TestIdp;
 
   before(async () => {
-    ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await acmeIdp();
-    await configureSaml(h, owner, idp);
+    ({ h, idp } = await samlOrg());
   });
   after(() => h.close());
 

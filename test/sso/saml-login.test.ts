@@ -2,16 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Harness } from '../helpers/harness.js';
 import { TestIdp, readAuthnRequest } from '../helpers/saml-idp.js';
-import { ORIGIN, acmeIdp, assertionFor, configureSaml, cookieValue, postAcs, ssoAudit, ssoHarness, startSamlLogin } from '../helpers/sso.js';
+import { ORIGIN, assertionFor, cookieValue, postAcs, samlOrg, ssoAudit, startSamlLogin } from '../helpers/sso.js';
 
 describe('SAML login: the happy path', () => {
   let h: Harness;
   let owner: string;
   let idp: TestIdp;
   before(async () => {
-    ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await acmeIdp();
-    await configureSaml(h, owner, idp);
+    ({ h, owner, idp } = await samlOrg());
   });
   after(() => h.close());
 
@@ -39,9 +37,8 @@ describe('the SSO audit: filtered by outcome and time, bad filters refused', () 
   let h: Harness;
   let owner: string;
   before(async () => {
-    ({ h, cookie: owner } = await ssoHarness('acme'));
-    const idp = await acmeIdp();
-    await configureSaml(h, owner, idp);
+    let idp: TestIdp;
+    ({ h, owner, idp } = await samlOrg());
     const ok = await startSamlLogin(h, 'acme');
     assert.equal((await postAcs(h, 'acme', idp.response(assertionFor('acme', ok)), ok.binding)).status, 303);
     const bad = await startSamlLogin(h, 'acme');
@@ -75,10 +72,7 @@ describe('SAML login: failed callbacks are throttled per address, like password 
   let h: Harness;
   let idp: TestIdp;
   before(async () => {
-    let owner: string;
-    ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await acmeIdp();
-    await configureSaml(h, owner, idp);
+    ({ h, idp } = await samlOrg());
   });
   after(() => h.close());
 
@@ -114,10 +108,7 @@ describe('SAML login start: a browser, its tabs, and the org id as typed', () =>
   let h: Harness;
   let idp: TestIdp;
   before(async () => {
-    let owner: string;
-    ({ h, cookie: owner } = await ssoHarness('acme'));
-    idp = await acmeIdp();
-    await configureSaml(h, owner, idp);
+    ({ h, idp } = await samlOrg());
   });
   after(() => h.close());
 

@@ -1,6 +1,6 @@
 import type { AuditEvent } from '../../db/audit.js';
 import { InvalidInput } from '../../domain/errors.js';
-import { PROVIDER_GUIDES, type ProviderGuide, type SsoConfig } from '../../domain/sso.js';
+import { PROVIDER_GUIDES, type ProviderGuide, type ServiceProviderInfo, type SsoConfig } from '../../domain/sso.js';
 import type { SsoCheck } from '../../services/sso/checks.js';
 import type { IdpMetadata } from '../../services/sso/metadata.js';
 import { serviceProvider, serviceProviderMetadataXml } from '../../services/sso/sp.js';
@@ -95,14 +95,14 @@ const IdpMetadataRef = builder.objectRef<IdpMetadata>('IdpMetadata').implement({
   }),
 });
 
-const ServiceProviderRef = builder.objectRef<{ orgId: string; origin: string }>('SsoServiceProvider').implement({
+const ServiceProviderRef = builder.objectRef<ServiceProviderInfo>('SsoServiceProvider').implement({
   description: 'What to enter in the identity provider.',
   fields: (t) => ({
-    entityId: t.string({ resolve: (s) => serviceProvider(s.origin, s.orgId).entityId }),
-    acsUrl: t.string({ resolve: (s) => serviceProvider(s.origin, s.orgId).acsUrl }),
-    metadataUrl: t.string({ resolve: (s) => serviceProvider(s.origin, s.orgId).metadataUrl }),
-    oidcRedirectUri: t.string({ resolve: (s) => serviceProvider(s.origin, s.orgId).oidcRedirectUri }),
-    metadataXml: t.string({ resolve: (s) => serviceProviderMetadataXml(serviceProvider(s.origin, s.orgId)) }),
+    entityId: t.exposeString('entityId'),
+    acsUrl: t.exposeString('acsUrl'),
+    metadataUrl: t.exposeString('metadataUrl'),
+    oidcRedirectUri: t.exposeString('oidcRedirectUri'),
+    metadataXml: t.string({ resolve: (sp) => serviceProviderMetadataXml(sp) }),
   }),
 });
 
@@ -162,7 +162,7 @@ builder.queryField('ssoServiceProvider', (t) =>
   t.field({
     type: ServiceProviderRef,
     authScopes: { permission: 'sso:configure' },
-    resolve: (_root, _args, ctx) => ({ orgId: ctx.session().orgId, origin: ctx.requestMeta.origin }),
+    resolve: (_root, _args, ctx) => serviceProvider(ctx.requestMeta.origin, ctx.session().orgId),
   }),
 );
 

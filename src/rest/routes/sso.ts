@@ -1,4 +1,4 @@
-import { InvalidInput } from '../../domain/errors.js';
+import { InvalidInput, NotFound } from '../../domain/errors.js';
 import { snakeKeys } from '../case.js';
 import { bodyFields, listBody, pageArgs, queryEnum, queryString } from '../input.js';
 import { route } from '../router.js';
@@ -10,10 +10,10 @@ const PROVIDER_FIELDS = 'id name protocols setupHints samlEmailAttributes samlNa
 export const ssoRoutes = [
   route('GET', '/api/v1/sso/config', {
     operation: `query { ssoConfig { ${CONFIG_FIELDS} } }`,
-    respond: (d) =>
-      d.ssoConfig
-        ? { status: 200, body: snakeKeys(d.ssoConfig) }
-        : { status: 404, body: { error: { code: 'NOT_FOUND', message: 'this organization has no SSO configuration; create one with POST /api/v1/sso/config' } } },
+    respond: (d) => {
+      if (!d.ssoConfig) throw new NotFound('this organization has no SSO configuration; create one with POST /api/v1/sso/config');
+      return { status: 200, body: snakeKeys(d.ssoConfig) };
+    },
   }),
   route('POST', '/api/v1/sso/config', {
     operation: `mutation($input: SsoConfigInput!) { createSsoConfig(input: $input) { ${CONFIG_FIELDS} } }`,

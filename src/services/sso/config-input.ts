@@ -84,6 +84,14 @@ export function checkUrl(field: string, raw: string, rule: UrlRule): string {
   return value;
 }
 
+/** The protocol a body is for: as given, else OIDC when it names the oidc provider or an issuer, else SAML. */
+export function protocolOf(input: SsoConfigInput): SsoProtocol {
+  const given = typeof input.protocol === 'string' ? input.protocol.trim().toLowerCase() : '';
+  if (given === 'saml' || given === 'oidc') return given;
+  const provider = typeof input.provider === 'string' ? input.provider.trim().toLowerCase() : '';
+  return provider === 'oidc' || input.oidcIssuer ? 'oidc' : 'saml';
+}
+
 function pick<T extends string>(field: string, raw: string, allowed: readonly T[]): T {
   const value = raw.trim().toLowerCase();
   if (!(allowed as readonly string[]).includes(value)) throw new InvalidInput(`must be one of ${allowed.join(', ')}`, field);
@@ -117,8 +125,8 @@ export function configFromInput(
   const providerRaw = str('provider', 32);
   const provider: SsoProvider | null = providerRaw ? p.check(() => pick('provider', providerRaw, SSO_PROVIDERS)) : null;
   const protocolRaw = str('protocol', 8);
-  let protocol: SsoProtocol | null = protocolRaw ? p.check(() => pick('protocol', protocolRaw, ['saml', 'oidc'] as const)) : null;
-  protocol ??= provider === 'oidc' || input.oidcIssuer ? 'oidc' : 'saml';
+  if (protocolRaw) p.check(() => pick('protocol', protocolRaw, ['saml', 'oidc'] as const));
+  const protocol = protocolOf(input);
   const chosenProvider: SsoProvider = provider ?? (protocol === 'oidc' ? 'oidc' : 'generic');
   if (provider && !providerGuide(provider).protocols.includes(protocol)) {
     p.add('provider', `${provider} is set up with ${providerGuide(provider).protocols.join(' or ')}, not ${protocol}`);

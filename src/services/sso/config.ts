@@ -8,7 +8,7 @@ import type { OutboundClient } from '../../outbound/client.js';
 import { type Actor, type OperatorActor, tenantOf } from '../actor.js';
 import type { ServiceDeps } from '../deps.js';
 import { inspectCertificate } from './certificates.js';
-import { checkUrl, configFromInput, type SsoConfigInput } from './config-input.js';
+import { checkUrl, configFromInput, protocolOf, type SsoConfigInput } from './config-input.js';
 import { type IdpMetadata, parseIdpMetadata } from './metadata.js';
 import { CLIENT_SECRET_CONTEXT } from './sealed.js';
 import { loginUrl } from './sp.js';
@@ -137,8 +137,7 @@ export class SsoConfigService {
   private async build(orgId: string, input: SsoConfigInput, previous: StoredSsoConfig | null): Promise<StoredSsoConfig> {
     const now = this.deps.clock.now();
     let filled = input;
-    const saml = String(input.protocol ?? '').trim().toLowerCase() !== 'oidc' && String(input.provider ?? '').trim().toLowerCase() !== 'oidc' && !input.oidcIssuer;
-    if (saml && typeof input.idpMetadataUrl === 'string' && (!input.idpEntityId || !input.idpSsoUrl || !input.idpCertificate)) {
+    if (protocolOf(input) === 'saml' && typeof input.idpMetadataUrl === 'string' && (!input.idpEntityId || !input.idpSsoUrl || !input.idpCertificate)) {
       const meta = await this.readMetadata(checkUrl('idpMetadataUrl', input.idpMetadataUrl, this.outbound), 'idpMetadataUrl');
       const usable = meta.certificates.find((c) => c.problem === null);
       filled = {

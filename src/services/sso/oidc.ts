@@ -101,7 +101,7 @@ export class OidcRelyingParty {
     const config = await client.discovery(
       issuer,
       c.oidcAudience!,
-      { id_token_signed_response_alg: undefined },
+      undefined,
       secret ? client.ClientSecretPost(secret) : client.None(),
       { [client.customFetch]: this.outbound.fetch, ...(insecure ? { execute: [client.allowInsecureRequests] } : {}) },
     );
