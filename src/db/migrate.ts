@@ -10,6 +10,7 @@ import * as m007 from './migrations/007_case_insensitive_org_ids.js';
 import * as m008 from './migrations/008_key_page_index.js';
 import * as m009 from './migrations/009_scim.js';
 import * as m010 from './migrations/010_sso.js';
+import * as m011 from './migrations/011_runtime.js';
 
 // Numbered, in code, never edited once landed: add a file and a line here.
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '008_key_page_index': m008,
   '009_scim': m009,
   '010_sso': m010,
+  '011_runtime': m011,
 };
 
 class InCodeProvider implements MigrationProvider {

@@ -4,6 +4,7 @@ import type { IdempotencyTables } from './tables/idempotency.js';
 import type { LicenseTables } from './tables/licenses.js';
 import type { NodeTables } from './tables/nodes.js';
 import type { ScimTables } from './tables/scim.js';
+import type { RuntimeTables } from './tables/runtime.js';
 import type { SsoTables } from './tables/sso.js';
 import type { UsageTables } from './tables/usage.js';
 
@@ -86,7 +87,7 @@ export interface RateLimitsTable {
 }
 
 /** Every table: the foundation's here, each later area's in tables/<area>.ts. */
-export interface Tables extends ApiKeyTables, LicenseTables, NodeTables, UsageTables, IdempotencyTables, ScimTables, SsoTables {
+export interface Tables extends ApiKeyTables, LicenseTables, NodeTables, UsageTables, IdempotencyTables, ScimTables, SsoTables, RuntimeTables {
   organizations: OrganizationsTable;
   users: UsersTable;
   sessions: SessionsTable;

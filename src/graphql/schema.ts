@@ -14,6 +14,7 @@ import './types/deployment.js';
 import './types/scim.js';
 import './types/directory.js';
 import './types/sso.js';
+import './types/static-policies.js';
 
 let built: GraphQLSchema | null = null;
 

@@ -16,13 +16,25 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 export const MAX_BODY_DEPTH = 32;
 
-/** Converts a parsed body's keys; refuses nesting no real request needs (it would only cost stack). */
-export function camelKeys(value: unknown, depth = 0): unknown {
+/**
+ * Converts a parsed body's keys; refuses nesting no real request needs (it would only cost stack). Values under
+ * an `opaque` key (free-form JSON the caller owns: provider settings, a policy's sample context) keep their keys.
+ */
+export function camelKeys(value: unknown, depth = 0, opaque?: ReadonlySet<string>): unknown {
   if (depth > MAX_BODY_DEPTH) throw new InvalidInput(`the body nests deeper than ${MAX_BODY_DEPTH} levels`);
-  if (Array.isArray(value)) return value.map((v) => camelKeys(v, depth + 1));
+  if (Array.isArray(value)) return value.map((v) => camelKeys(v, depth + 1, opaque));
   if (isPlainObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [toCamel(k), camelKeys(v, depth + 1)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [toCamel(k), opaque?.has(k) ? verbatim(v, depth + 1) : camelKeys(v, depth + 1, opaque)]),
+    );
   }
+  return value;
+}
+
+function verbatim(value: unknown, depth: number): unknown {
+  if (depth > MAX_BODY_DEPTH) throw new InvalidInput(`the body nests deeper than ${MAX_BODY_DEPTH} levels`);
+  if (Array.isArray(value)) value.forEach((v) => verbatim(v, depth + 1));
+  else if (isPlainObject(value)) for (const v of Object.values(value)) verbatim(v, depth + 1);
   return value;
 }
 
@@ -38,15 +50,17 @@ function snakeName(key: string): string {
   return name;
 }
 
-export function snakeKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(snakeKeys);
+/** Keys to snake_case; values under an `opaque` (snake_case) key are the caller's own JSON and stay as they are. */
+export function snakeKeys(value: unknown, opaque?: ReadonlySet<string>): unknown {
+  if (Array.isArray(value)) return value.map((v) => snakeKeys(v, opaque));
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const name = snakeName(key);
+    const converted = opaque?.has(name) ? value[key] : snakeKeys(value[key], opaque);
     // A stored "__proto__" key stays a key, as Object.fromEntries would keep it.
-    if (name === '__proto__') Object.defineProperty(out, name, { value: snakeKeys(value[key]), enumerable: true, writable: true, configurable: true });
-    else out[name] = snakeKeys(value[key]);
+    if (name === '__proto__') Object.defineProperty(out, name, { value: converted, enumerable: true, writable: true, configurable: true });
+    else out[name] = converted;
   }
   return out;
 }

@@ -24,6 +24,13 @@ export function queryInt(req: RestRequest, name: string, min: number, max: numbe
   return n;
 }
 
+export function queryBool(req: RestRequest, name: string): boolean | undefined {
+  const v = queryString(req, name);
+  if (v === undefined) return undefined;
+  if (v !== 'true' && v !== 'false') throw new InvalidInput('must be true or false', name);
+  return v === 'true';
+}
+
 export function queryEnum<T extends string>(req: RestRequest, name: string, values: readonly T[]): T | undefined {
   const v = queryString(req, name);
   if (v === undefined) return undefined;

@@ -40,6 +40,8 @@ export interface RouteSpec {
   /** Path, query and body -> GraphQL variables. Throw InvalidInput for what GraphQL types cannot say. */
   variables?: (req: RestRequest) => Record<string, unknown>;
   respond: (data: any, req: RestRequest, ctx: Context) => RestResponse;
+  /** Body fields (snake_case) whose values are free-form JSON: their keys reach the operation as sent. */
+  opaque?: ReadonlySet<string>;
 }
 
 export interface Route extends RouteSpec {
@@ -89,7 +91,7 @@ function firstDomainError(result: ExecutionResult): DomainError | GraphQLError |
 
 const BODY_METHODS = new Set<Method>(['POST', 'PUT', 'PATCH']);
 
-async function readJsonBody(c: HonoContext): Promise<Record<string, unknown>> {
+async function readJsonBody(c: HonoContext, opaque?: ReadonlySet<string>): Promise<Record<string, unknown>> {
   // node-server reads the body straight from the socket (no Request object or web stream is made).
   const raw = new Uint8Array(await c.req.arrayBuffer());
   if (raw.length === 0) return {};
@@ -112,7 +114,7 @@ async function readJsonBody(c: HonoContext): Promise<Record<string, unknown>> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new InvalidInput('the body must be a JSON object');
   }
-  return camelKeys(parsed) as Record<string, unknown>;
+  return camelKeys(parsed, 0, opaque) as Record<string, unknown>;
 }
 
 export interface RouterDeps {
@@ -145,7 +147,7 @@ export function mountRoutes(app: Hono<any>, routes: Route[], deps: RouterDeps): 
         let variables: Record<string, unknown>;
         let req: RestRequest;
         try {
-          const body = BODY_METHODS.has(r.method) ? await readJsonBody(c) : {};
+          const body = BODY_METHODS.has(r.method) ? await readJsonBody(c, r.opaque) : {};
           const search = c.req.url.indexOf('?');
           req = { params: c.req.param() as Record<string, string>, query: new URLSearchParams(search < 0 ? '' : c.req.url.slice(search + 1)), body };
           variables = r.variables ? r.variables(req) : {};

@@ -13,6 +13,7 @@ import { IdempotencyService } from './idempotency.js';
 import { LicenseService } from './licenses.js';
 import { NodeService } from './nodes.js';
 import { OrganizationService } from './organizations.js';
+import { StaticPolicyService } from './policies/static.js';
 import { RateLimiter } from './rate-limits.js';
 import { ScimTokenService } from './scim-tokens.js';
 import { SessionService } from './sessions.js';
@@ -37,6 +38,7 @@ export interface Services {
   directory: DirectoryService;
   ssoConfig: SsoConfigService;
   ssoLogin: SsoLoginService;
+  staticPolicies: StaticPolicyService;
 }
 
 export function createServices(database: Database, config: Config, clock: Clock): Services {
@@ -65,5 +67,6 @@ export function createServices(database: Database, config: Config, clock: Clock)
     usage: new UsageService(deps),
     users: new UserService(db, clock, audit),
     sessions,
+    staticPolicies: new StaticPolicyService(deps),
   };
 }

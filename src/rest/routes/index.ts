@@ -7,6 +7,7 @@ import { licenseRoutes } from './licenses.js';
 import { nodeRoutes } from './nodes.js';
 import { scimRoutes } from './scim.js';
 import { ssoRoutes } from './sso.js';
+import { staticPolicyRoutes } from './static-policies.js';
 import { usageRoutes } from './usage.js';
 
 /** The route table: every documented REST path, one row each. */
@@ -20,4 +21,5 @@ export const routes: Route[] = [
   ...deploymentRoutes,
   ...scimRoutes,
   ...ssoRoutes,
+  ...staticPolicyRoutes,
 ];
