@@ -15,6 +15,7 @@ import './types/scim.js';
 import './types/directory.js';
 import './types/sso.js';
 import './types/static-policies.js';
+import './types/llm-providers.js';
 
 let built: GraphQLSchema | null = null;
 

@@ -4,7 +4,8 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import net, { isIP, type LookupFunction } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { addressPhrase, forbiddenAddressReason } from './address-policy.js';
 
 const USER_AGENT = 'axonflow-enterprise-api';
@@ -43,6 +44,8 @@ type FetchInit = {
   body?: string | Uint8Array | ArrayBuffer | URLSearchParams | ReadableStream | null;
   redirect?: string;
   signal?: AbortSignal | null;
+  /** This call's deadline, when it is not the client's. */
+  timeoutMs?: number;
 };
 
 interface Target {
@@ -93,7 +96,7 @@ export class OutboundClient {
   readonly fetch = async (url: string | URL, init: FetchInit = {}): Promise<Response> => {
     const headers = withDefaults(init.headers);
     const body = await encodeBody(init.body, headers);
-    const answer = await this.exchange(url, { method: (init.method ?? 'GET').toUpperCase(), headers, body }, this.maxBodyBytes, init.signal);
+    const answer = await this.exchange(url, { method: (init.method ?? 'GET').toUpperCase(), headers, body }, this.maxBodyBytes, init.signal, init.timeoutMs);
     return toResponse(answer);
   };
 
@@ -104,17 +107,50 @@ export class OutboundClient {
     return { status: answer.status, contentType: answer.headers['content-type'] ?? null, text: new TextDecoder().decode(answer.body) };
   }
 
+  /**
+   * Opens a TCP connection to host:port and closes it: the reachability check of services that do not speak
+   * HTTP (databases). The same address rules as an HTTP request; the milliseconds the connect took.
+   */
+  async reach(host: string, port: number, timeoutMs = this.timeoutMs): Promise<number> {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new OutboundRefused(`${port} is not a TCP port`, `${host}:${port}`);
+    let url: URL;
+    try {
+      url = new URL(`https://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}/`);
+    } catch {
+      throw new OutboundRefused('not a valid host name', host);
+    }
+    // Judged as https://host:port: the allow list and the address rules read the same entries.
+    const t = this.target(url);
+    const shown = `${url.hostname}:${port}`;
+    const started = performance.now();
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new OutboundRefused(`no connection within ${timeoutMs} ms (${shown})`, shown)), timeoutMs);
+    try {
+      const addresses = isIP(t.host) ? [{ address: t.host, family: (isIP(t.host) === 6 ? 6 : 4) as 4 | 6 }] : await untilAborted(this.checkedAddresses(t), deadline.signal);
+      await connectOnce(addresses[0].address, port, shown, deadline.signal);
+      return Math.round(performance.now() - started);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** True when host:port is in the allow list (callers like openid-client need to know whether to permit http). */
   allows(url: URL): boolean {
     const port = url.port || (url.protocol === 'https:' ? '443' : url.protocol === 'http:' ? '80' : '');
     return this.allowHosts.has(`${url.hostname.toLowerCase()}:${port}`);
   }
 
-  private async exchange(input: string | URL, request: Outgoing, maxBodyBytes: number, callerSignal: AbortSignal | null | undefined): Promise<Answer> {
+  private async exchange(
+    input: string | URL,
+    request: Outgoing,
+    maxBodyBytes: number,
+    callerSignal: AbortSignal | null | undefined,
+    timeoutMs = this.timeoutMs,
+  ): Promise<Answer> {
     const t = this.target(input);
     // One deadline for DNS, connect, TLS, headers and body: a server trickling bytes must not hold us forever.
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new OutboundRefused(`no answer within ${this.timeoutMs} ms (${t.url.host})`, t.shown)), this.timeoutMs);
+    const timer = setTimeout(() => deadline.abort(new OutboundRefused(`no answer within ${timeoutMs} ms (${t.url.host})`, t.shown)), timeoutMs);
     // The caller's own abort keeps its reason, as fetch does (jose tells its timeout apart by the reason's name).
     const forward = () => deadline.abort(callerSignal?.reason);
     if (callerSignal?.aborted) forward();
@@ -175,6 +211,23 @@ export class OutboundClient {
     }
     return found.map(({ address }) => ({ address, family: isIP(address) === 6 ? 6 : 4 }));
   }
+}
+
+function connectOnce(address: string, port: number, shown: string, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const socket = net.connect({ host: address, port });
+    const done = (err?: unknown) => {
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
+    const onAbort = () => done(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('connect', () => done());
+    socket.once('error', (err) => done(new OutboundRefused(`could not connect: ${codeOf(err)} (${shown})`, shown)));
+  });
 }
 
 function send(t: Target, pinned: Address[] | null, request: Outgoing, maxBodyBytes: number, signal: AbortSignal): Promise<Answer> {

@@ -14,6 +14,7 @@ import { LicenseService } from './licenses.js';
 import { NodeService } from './nodes.js';
 import { OrganizationService } from './organizations.js';
 import { StaticPolicyService } from './policies/static.js';
+import { ProviderService } from './providers/service.js';
 import { RateLimiter } from './rate-limits.js';
 import { ScimTokenService } from './scim-tokens.js';
 import { SessionService } from './sessions.js';
@@ -39,6 +40,7 @@ export interface Services {
   ssoConfig: SsoConfigService;
   ssoLogin: SsoLoginService;
   staticPolicies: StaticPolicyService;
+  providers: ProviderService;
 }
 
 export function createServices(database: Database, config: Config, clock: Clock): Services {
@@ -68,5 +70,6 @@ export function createServices(database: Database, config: Config, clock: Clock)
     users: new UserService(db, clock, audit),
     sessions,
     staticPolicies: new StaticPolicyService(deps),
+    providers: new ProviderService(deps, box, outbound),
   };
 }

@@ -1,6 +1,8 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { DB } from '../db/database.js';
+import { listSealedProviderKeys, resealProviderKey } from '../db/llm-providers.js';
 import { listSealedClientSecrets, resealClientSecret } from '../db/sso.js';
+import { PROVIDER_KEY_CONTEXT } from './providers/service.js';
 import { CLIENT_SECRET_CONTEXT } from './sso/sealed.js';
 
 /**
@@ -13,6 +15,7 @@ const SEALED: { context: string; list: (db: DB) => Promise<{ id: string; sealed:
     list: async (db) => (await listSealedClientSecrets(db)).map((r) => ({ id: r.orgId, sealed: r.sealed })),
     reseal: resealClientSecret,
   },
+  { context: PROVIDER_KEY_CONTEXT, list: listSealedProviderKeys, reseal: resealProviderKey },
 ];
 
 export async function rotateSecrets(db: DB, box: SecretBox): Promise<{ resealed: number; current: number; keyId: string }> {

@@ -4,6 +4,7 @@ import { authRoutes } from './auth.js';
 import { deploymentRoutes } from './deployment.js';
 import { keyRoutes } from './keys.js';
 import { licenseRoutes } from './licenses.js';
+import { llmProviderRoutes } from './llm-providers.js';
 import { nodeRoutes } from './nodes.js';
 import { scimRoutes } from './scim.js';
 import { ssoRoutes } from './sso.js';
@@ -22,4 +23,5 @@ export const routes: Route[] = [
   ...scimRoutes,
   ...ssoRoutes,
   ...staticPolicyRoutes,
+  ...llmProviderRoutes,
 ];
