@@ -16,6 +16,7 @@ import './types/directory.js';
 import './types/sso.js';
 import './types/static-policies.js';
 import './types/llm-providers.js';
+import './types/connectors.js';
 
 let built: GraphQLSchema | null = null;
 

@@ -14,6 +14,7 @@ import { LicenseService } from './licenses.js';
 import { NodeService } from './nodes.js';
 import { OrganizationService } from './organizations.js';
 import { StaticPolicyService } from './policies/static.js';
+import { ConnectorService } from './connectors/service.js';
 import { ProviderService } from './providers/service.js';
 import { RateLimiter } from './rate-limits.js';
 import { ScimTokenService } from './scim-tokens.js';
@@ -41,6 +42,7 @@ export interface Services {
   ssoLogin: SsoLoginService;
   staticPolicies: StaticPolicyService;
   providers: ProviderService;
+  connectors: ConnectorService;
 }
 
 export function createServices(database: Database, config: Config, clock: Clock): Services {
@@ -71,5 +73,6 @@ export function createServices(database: Database, config: Config, clock: Clock)
     sessions,
     staticPolicies: new StaticPolicyService(deps),
     providers: new ProviderService(deps, box, outbound),
+    connectors: new ConnectorService(deps, box, outbound),
   };
 }

@@ -1,7 +1,9 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { DB } from '../db/database.js';
+import { listSealedCredentials, resealCredentials } from '../db/connectors.js';
 import { listSealedProviderKeys, resealProviderKey } from '../db/llm-providers.js';
 import { listSealedClientSecrets, resealClientSecret } from '../db/sso.js';
+import { CREDENTIALS_CONTEXT } from './connectors/service.js';
 import { PROVIDER_KEY_CONTEXT } from './providers/service.js';
 import { CLIENT_SECRET_CONTEXT } from './sso/sealed.js';
 
@@ -16,6 +18,7 @@ const SEALED: { context: string; list: (db: DB) => Promise<{ id: string; sealed:
     reseal: resealClientSecret,
   },
   { context: PROVIDER_KEY_CONTEXT, list: listSealedProviderKeys, reseal: resealProviderKey },
+  { context: CREDENTIALS_CONTEXT, list: listSealedCredentials, reseal: resealCredentials },
 ];
 
 export async function rotateSecrets(db: DB, box: SecretBox): Promise<{ resealed: number; current: number; keyId: string }> {

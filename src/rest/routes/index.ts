@@ -1,6 +1,7 @@
 import type { Route } from '../router.js';
 import { adminRoutes } from './admin.js';
 import { authRoutes } from './auth.js';
+import { connectorRoutes } from './connectors.js';
 import { deploymentRoutes } from './deployment.js';
 import { keyRoutes } from './keys.js';
 import { licenseRoutes } from './licenses.js';
@@ -24,4 +25,5 @@ export const routes: Route[] = [
   ...ssoRoutes,
   ...staticPolicyRoutes,
   ...llmProviderRoutes,
+  ...connectorRoutes,
 ];

@@ -1,6 +1,5 @@
-import { isIP } from 'node:net';
 import { InvalidInput } from '../../domain/errors.js';
-import { addressPhrase, forbiddenAddressReason } from '../../outbound/address-policy.js';
+import { unreachableAddress } from '../admin-urls.js';
 import { DEFAULT_ENDPOINTS, PROVIDER_TYPES, type ProviderType } from '../../domain/providers.js';
 
 export interface ProviderInput {
@@ -61,10 +60,8 @@ export function endpoint(value: string | null, type: ProviderType, allows: (url:
   }
   if (url.username || url.password) throw new InvalidInput('must not carry credentials: give the key as api_key', 'endpoint');
   if (url.search || url.hash) throw new InvalidInput('must not have a query or fragment', 'endpoint');
-  // The outbound client refuses these on every call; saying so now spares a provider that can never answer.
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const why = isIP(host) && !allows(url) ? forbiddenAddressReason(host) : null;
-  if (why) throw new InvalidInput(`must not point at ${host}, ${addressPhrase(why)}`, 'endpoint');
+  const unreachable = unreachableAddress(url, allows);
+  if (unreachable) throw new InvalidInput(unreachable, 'endpoint');
   if (value.length > 2048) throw new InvalidInput('must be at most 2048 characters', 'endpoint');
   return url.href.replace(/\/+$/, '');
 }
