@@ -17,6 +17,7 @@ import './types/sso.js';
 import './types/static-policies.js';
 import './types/llm-providers.js';
 import './types/connectors.js';
+import './types/dynamic-policies.js';
 
 let built: GraphQLSchema | null = null;
 

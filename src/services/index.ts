@@ -13,6 +13,7 @@ import { IdempotencyService } from './idempotency.js';
 import { LicenseService } from './licenses.js';
 import { NodeService } from './nodes.js';
 import { OrganizationService } from './organizations.js';
+import { DynamicPolicyService } from './policies/dynamic.js';
 import { StaticPolicyService } from './policies/static.js';
 import { ConnectorService } from './connectors/service.js';
 import { ProviderService } from './providers/service.js';
@@ -43,6 +44,7 @@ export interface Services {
   staticPolicies: StaticPolicyService;
   providers: ProviderService;
   connectors: ConnectorService;
+  dynamicPolicies: DynamicPolicyService;
 }
 
 export function createServices(database: Database, config: Config, clock: Clock): Services {
@@ -74,5 +76,6 @@ export function createServices(database: Database, config: Config, clock: Clock)
     staticPolicies: new StaticPolicyService(deps),
     providers: new ProviderService(deps, box, outbound),
     connectors: new ConnectorService(deps, box, outbound),
+    dynamicPolicies: new DynamicPolicyService(deps),
   };
 }

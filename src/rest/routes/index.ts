@@ -3,6 +3,7 @@ import { adminRoutes } from './admin.js';
 import { authRoutes } from './auth.js';
 import { connectorRoutes } from './connectors.js';
 import { deploymentRoutes } from './deployment.js';
+import { dynamicPolicyRouteRows } from './dynamic-policies.js';
 import { keyRoutes } from './keys.js';
 import { licenseRoutes } from './licenses.js';
 import { llmProviderRoutes } from './llm-providers.js';
@@ -26,4 +27,5 @@ export const routes: Route[] = [
   ...staticPolicyRoutes,
   ...llmProviderRoutes,
   ...connectorRoutes,
+  ...dynamicPolicyRouteRows,
 ];
