@@ -50,6 +50,7 @@ const PUBLIC = new Set([
 const PORTAL: Model[] = ['portal_session'];
 const ADMIN: Model[] = ['admin_api_key'];
 const RUNTIME: Model[] = ['api_key'];
+const MANAGED: Model[] = ['portal_session', 'api_key'];
 /** Which door each protected field is behind, decided here and not read from the code. */
 const FAMILY: Record<string, Model[]> = {
   'Query.adminLicense': ADMIN,
@@ -104,6 +105,41 @@ const FAMILY: Record<string, Model[]> = {
   'Mutation.liftSsoEnforcement': ADMIN,
   'Organization.contactEmail': ['portal_session', 'admin_api_key'],
   'Organization.contactPhone': ['portal_session', 'admin_api_key'],
+  // Runtime management: a session by role or an API key by scope.
+  'Query.staticPolicies': MANAGED,
+  'Query.staticPolicy': MANAGED,
+  'Query.effectiveStaticPolicies': MANAGED,
+  'Query.staticPolicyVersions': MANAGED,
+  'Query.testStaticPolicies': MANAGED,
+  'Query.llmProviders': MANAGED,
+  'Query.llmProvider': MANAGED,
+  'Query.llmRouting': MANAGED,
+  'Query.llmProviderStatus': MANAGED,
+  'Query.connectors': MANAGED,
+  'Query.connector': MANAGED,
+  'Query.connectorHealth': MANAGED,
+  'Query.dynamicPolicies': MANAGED,
+  'Query.dynamicPolicy': MANAGED,
+  'Query.effectiveDynamicPolicies': MANAGED,
+  'Query.dynamicPolicyVersions': MANAGED,
+  'Query.dynamicPolicySchema': MANAGED,
+  'Query.testDynamicPolicy': MANAGED,
+  'Mutation.createStaticPolicy': MANAGED,
+  'Mutation.updateStaticPolicy': MANAGED,
+  'Mutation.toggleStaticPolicy': MANAGED,
+  'Mutation.deleteStaticPolicy': MANAGED,
+  'Mutation.overrideStaticPolicy': MANAGED,
+  'Mutation.removeStaticPolicyOverride': MANAGED,
+  'Mutation.createLlmProvider': MANAGED,
+  'Mutation.updateLlmProvider': MANAGED,
+  'Mutation.deleteLlmProvider': MANAGED,
+  'Mutation.setLlmRouting': MANAGED,
+  'Mutation.testLlmProvider': MANAGED,
+  'Mutation.installConnector': MANAGED,
+  'Mutation.uninstallConnector': MANAGED,
+  'Mutation.createDynamicPolicy': MANAGED,
+  'Mutation.updateDynamicPolicy': MANAGED,
+  'Mutation.deleteDynamicPolicy': MANAGED,
 };
 
 function grants(map: ScopeMap, p: Credential['principal']): boolean {

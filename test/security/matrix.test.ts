@@ -5,7 +5,7 @@ import { ADMIN_KEY, type CallOptions, Harness } from '../helpers/harness.js';
 
 // Every row of the route table against every kind of caller: a route added later with the wrong scopes
 // fails here without anyone writing a test for it.
-type Family = 'public' | 'admin' | 'runtime' | 'portal';
+type Family = 'public' | 'admin' | 'runtime' | 'portal' | 'managed';
 
 const PUBLIC = new Set([
   'POST /api/v1/auth/login',
@@ -17,18 +17,35 @@ const PUBLIC = new Set([
 ]);
 const RUNTIME = new Set(['POST /api/v1/nodes/heartbeat', 'POST /api/v1/usage/events']);
 
+// Runtime management: a portal session by role, or an API key by scope.
+const MANAGED = /^\/api\/v1\/(llm-providers|connectors|static-policies|dynamic-policies|policies)(\/|$)/;
+
+function areaOf(path: string): 'providers' | 'connectors' | 'policies' {
+  if (path.startsWith('/api/v1/llm-providers')) return 'providers';
+  if (path.startsWith('/api/v1/connectors')) return 'connectors';
+  return 'policies';
+}
+
+/** Reads of runtime management, whatever the method: evaluating a text or a context, checking a connector. */
+function isManagedRead(method: string, path: string): boolean {
+  if (method === 'GET') return true;
+  return method === 'POST' && (/policies(\/:id)?\/test$/.test(path) || /^\/api\/v1\/connectors\/:id\/health$/.test(path));
+}
+
 function familyOf(method: string, path: string): Family {
   const key = `${method} ${path}`;
   if (PUBLIC.has(key)) return 'public';
   if (RUNTIME.has(key)) return 'runtime';
+  if (MANAGED.test(path)) return 'managed';
   if (path.startsWith('/api/v1/admin/')) return 'admin';
   return 'portal';
 }
 
-const MODEL: Record<Exclude<Family, 'public'>, string> = {
-  admin: 'admin_api_key',
-  runtime: 'api_key',
-  portal: 'portal_session',
+const MODEL: Record<Exclude<Family, 'public'>, string[]> = {
+  admin: ['admin_api_key'],
+  runtime: ['api_key'],
+  portal: ['portal_session'],
+  managed: ['portal_session', 'api_key'],
 };
 
 // How each credential kind is named when it is the wrong door: the refusal says what was presented.
@@ -42,6 +59,14 @@ const PRESENTED: Record<string, RegExp> = {
   'API key of A, all scopes': /a runtime API key was presented/,
   'API key of A, unrelated scope': /a runtime API key was presented/,
   'no credential': /no credential was presented/,
+};
+
+// Bodies that pass the types of the routes that require fields: with them, another org's id is not found
+// rather than the body refused.
+const WELL_FORMED: Record<string, unknown> = {
+  'role-mapping': { role_id: 'viewer' },
+  override: { action: 'log', reason: 'the matrix tries every door', expires_at: '2026-06-02T00:00:00Z' },
+  test: { context: {} },
 };
 
 describe('access matrix: every route x every principal kind', () => {
@@ -80,6 +105,16 @@ describe('access matrix: every route x every principal kind', () => {
       if (caller === 'API key of A, unrelated scope') return 403;
       return 401;
     }
+    if (family === 'managed') {
+      const read = isManagedRead(method, path);
+      if (caller === 'API key of A, all scopes') return 'allowed';
+      // That key holds policies:read only.
+      if (caller === 'API key of A, unrelated scope') return areaOf(path) === 'policies' && read ? 'allowed' : 403;
+      if (!caller.includes('session')) return 401;
+      if (caller === 'org A viewer session' && !read) return 403;
+      if (caller === 'org B session' && (path.includes(':id') || path.includes(':name'))) return 404;
+      return 'allowed';
+    }
     if (!caller.includes('session')) return 401;
     // Viewers read everything in the portal and change nothing of keys; SCIM management is for sso:configure.
     if (caller === 'org A viewer session' && method !== 'GET' && path.startsWith('/api/v1/keys')) return 403;
@@ -92,18 +127,18 @@ describe('access matrix: every route x every principal kind', () => {
   it('covers every route of the table', () => {
     const families = routes.map((r) => familyOf(r.method, r.path));
     // A new route changes these on purpose: whoever adds one decides which door it is.
-    assert.deepEqual(Object.fromEntries(['public', 'admin', 'runtime', 'portal'].map((f) => [f, families.filter((x) => x === f).length])), { public: 6, admin: 10, runtime: 2, portal: 28 });
+    assert.deepEqual(Object.fromEntries(['public', 'admin', 'runtime', 'portal', 'managed'].map((f) => [f, families.filter((x) => x === f).length])), { public: 6, admin: 10, runtime: 2, portal: 28, managed: 45 });
   });
 
   for (const r of routes) {
     const family = familyOf(r.method, r.path);
     it(`${r.method} ${r.path} (${family})`, async () => {
-      const path = r.path.replace(':org_id', 'acme').replace(':id', r.path.startsWith('/api/v1/scim/') ? scimTokenOfA : keyOfA).replace(':groupId', groupOfA);
+      const path = r.path.replace(':org_id', 'acme').replace(':id', r.path.startsWith('/api/v1/scim/') ? scimTokenOfA : keyOfA).replace(':groupId', groupOfA).replace(':name', 'matrix-missing');
       for (const [caller, opts] of Object.entries(callers)) {
         if (r.path === '/api/v1/auth/logout' && caller.includes('session')) continue; // would end the shared session
         const want = expected(family, caller, r.method, r.path);
         // The role mapping takes a role: with it, another org's group is not found rather than the body refused.
-        const body = ['POST', 'PUT', 'PATCH'].includes(r.method) ? (r.path.endsWith('/role-mapping') ? { role_id: 'viewer' } : {}) : undefined;
+        const body = ['POST', 'PUT', 'PATCH'].includes(r.method) ? (WELL_FORMED[r.path.startsWith('/api/v1/llm-providers') ? '' : r.path.split('/').pop()!] ?? {}) : undefined;
         const before = await h.runtime.database.db.selectFrom('api_keys').select(['id', 'revoked_at']).where('id', '=', keyOfA).executeTakeFirstOrThrow();
         const res = await h.call(r.method, path, { ...opts, body });
         const where = `${caller} -> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
@@ -118,13 +153,13 @@ describe('access matrix: every route x every principal kind', () => {
           assert.deepEqual(after, before, `${where}: org A's key is untouched`);
           continue;
         }
-        assert.deepEqual(res.body.error.required_auth, [MODEL[family as Exclude<Family, 'public'>]], where);
+        assert.deepEqual(res.body.error.required_auth, MODEL[family as Exclude<Family, 'public'>], where);
         if (want === 401) {
           assert.equal(res.body.error.code, 'UNAUTHENTICATED', where);
           assert.match(res.body.error.message, PRESENTED[caller], where);
         } else {
           assert.equal(res.body.error.code, 'FORBIDDEN', where);
-          assert.match(res.body.error.message, caller.includes('viewer') ? /your role \(viewer\) lacks the permission (keys:manage|sso:configure|owners:manage)/ : /this API key lacks the scope/, where);
+          assert.match(res.body.error.message, caller.includes('viewer') ? /your role \(viewer\) lacks the permission (keys:manage|sso:configure|owners:manage|providers:write|connectors:write|policies:write)/ : /this API key lacks the scope/, where);
         }
       }
     });

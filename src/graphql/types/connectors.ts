@@ -72,6 +72,14 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, ctx) => ctx.services.connectors.get(ctx.actor, String(id)),
   }),
+  connectorHealth: t.field({
+    type: HealthRef,
+    // Observing is a read: it keeps what it saw as the health, and changes no configuration.
+    authScopes: read,
+    description: 'A real reachability check within the timeout (TCP connect, or any HTTPS answer); kept as the health.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.services.connectors.checkHealth(ctx.actor, String(id)),
+  }),
 }));
 
 builder.mutationFields((t) => ({
@@ -88,13 +96,5 @@ builder.mutationFields((t) => ({
       await ctx.services.connectors.uninstall(ctx.actor, String(id));
       return true;
     },
-  }),
-  checkConnectorHealth: t.field({
-    type: HealthRef,
-    // Observing is a read: it changes only the health kept from the last check.
-    authScopes: read,
-    description: 'A real reachability check within the timeout (TCP connect, or any HTTPS answer); kept as the health.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => ctx.services.connectors.checkHealth(ctx.actor, String(id)),
   }),
 }));

@@ -46,7 +46,7 @@ function connectorJson(c: Item): Record<string, unknown> {
 }
 
 const health = (op: string) => ({
-  operation: `mutation($id: ID!) { ${op}: checkConnectorHealth(id: $id) { status message latencyMs lastChecked } }`,
+  operation: `query($id: ID!) { ${op}: connectorHealth(id: $id) { status message latencyMs lastChecked } }`,
   variables: (req: { params: Record<string, string> }) => ({ id: req.params.id }),
   respond: (d: any, req: { params: Record<string, string> }) => ({ status: 200, body: { id: req.params.id, ...(snakeKeys(d[op]) as object) } }),
 });
@@ -72,6 +72,6 @@ export const connectorRoutes = [
     variables: (req) => ({ id: req.params.id }),
     respond: () => ({ status: 204 }),
   }),
-  route('GET', `${BASE}/:id/health`, health('checkConnectorHealth')),
-  route('POST', `${BASE}/:id/health`, health('checkConnectorHealth')),
+  route('GET', `${BASE}/:id/health`, health('connectorHealth')),
+  route('POST', `${BASE}/:id/health`, health('connectorHealth')),
 ];

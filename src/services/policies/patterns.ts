@@ -6,7 +6,21 @@ export const MAX_PATTERN_LENGTH = 2000;
 /** What one evaluation may take before it stops and fails closed; no input holds the event loop longer. */
 export const EVALUATION_BUDGET_MS = 1000;
 
-const LEADING_FLAGS = /^\(\?[imsU]+\)/;
+/**
+ * RE2 spellings JavaScript lacks, in JavaScript's terms: safe-regex2 parses JavaScript syntax, and judges the
+ * shape (quantifiers and groups), which these rewrites keep.
+ */
+function asJavaScript(pattern: string): string {
+  return pattern
+    .replace(/\(\?[imsU]+\)/g, '')
+    .replace(/\(\?[imsU-]+:/g, '(?:')
+    .replace(/\(\?P<(\w+)>/g, '(?<$1>')
+    .replace(/\\[Az]/g, '')
+    .replace(/\[:\^?[a-z]+:\]/g, 'a');
+}
+
+// Texts on which a pattern that can match nothing but the empty string shows it.
+const EMPTY_PROBES = ['', 'a', 'a b', '0', ' ', '-'];
 
 /**
  * Why a pattern cannot be saved, or null. Patterns are RE2 (re2js): matching is linear in the text whatever
@@ -24,10 +38,19 @@ export function patternProblem(pattern: string): string | null {
     const detail = (err as Error).message.replace(/^error parsing regexp: /, '');
     return `is not a valid regular expression (RE2 syntax: no backreferences or lookaround): ${detail}`;
   }
-  if (!safeRegex(pattern.replace(LEADING_FLAGS, ''), { limit: 25 })) {
-    return 'could backtrack catastrophically (a repeated group that itself repeats, such as (a+)+, or a repetition count above 25): write it without nesting quantifiers';
+  const js = asJavaScript(pattern);
+  try {
+    new RegExp(js);
+  } catch {
+    return 'uses RE2 syntax that cannot be checked for catastrophic backtracking: write it in syntax RE2 and JavaScript share';
   }
-  if (compiled.matcher('').find()) return 'matches the empty text, so it would match everything';
+  if (!safeRegex(js, { limit: 25 })) {
+    return 'could backtrack catastrophically (a quantified group that contains a quantifier, such as (a+)+), or has more than 25 quantifiers: write it without nesting them';
+  }
+  for (const probe of EMPTY_PROBES) {
+    const m = compiled.matcher(probe);
+    while (m.find()) if (m.start() === m.end()) return 'can match the empty text, so it would match everywhere (or, like \\b alone, nowhere)';
+  }
   return null;
 }
 

@@ -239,7 +239,7 @@ export class StaticPolicyService {
       await insertOverride(trx, override);
       return override;
     });
-    return { ...policy, override };
+    return this.get(actor, id);
   }
 
   async removeOverride(actor: Actor, id: string): Promise<StaticPolicyView> {
@@ -251,7 +251,7 @@ export class StaticPolicyService {
       if (!active || !(await removeOverride(trx, orgId, active.id, now))) throw new NotFound(`policy ${policy.id} has no override in force`);
       return active;
     });
-    return { ...policy, override: null };
+    return this.get(actor, id);
   }
 
   /** The policies that apply now (to a tenant, when one is named), in evaluation order, overrides folded in. */
@@ -277,7 +277,8 @@ export class StaticPolicyService {
     let evaluated = 0;
     let complete = true;
     for (const e of policies) {
-      const found = this.patterns.matches(e.policy.pattern, text, deadline, RANGES_REPORTED);
+      // A redacting policy keeps every range (the text is rewritten from them); the others report the first few.
+      const found = this.patterns.matches(e.policy.pattern, text, deadline, e.action === 'redact' ? Number.MAX_SAFE_INTEGER : RANGES_REPORTED);
       if (!found) {
         complete = false;
         break;
@@ -292,28 +293,10 @@ export class StaticPolicyService {
       action: complete ? strictest : 'block',
       complete,
       policiesEvaluated: evaluated,
-      matches,
-      redactedText: complete && redacting.length > 0 ? this.redact(text, redacting, deadline) : null,
+      matches: matches.map((m) => ({ ...m, ranges: m.ranges.slice(0, RANGES_REPORTED) })),
+      redactedText: complete && redacting.length > 0 ? redact(text, redacting.flatMap((m) => m.ranges)) : null,
       elapsedMs: Math.round((performance.now() - started) * 100) / 100,
     };
-  }
-
-  /** Every match of the redacting policies (not only the reported ones), merged where they overlap. */
-  private redact(text: string, redacting: TextMatch[], deadline: number): string {
-    const ranges: [number, number][] = [];
-    for (const m of redacting) {
-      const all = m.count <= m.ranges.length ? m : { ranges: this.patterns.matches(m.policy.pattern, text, deadline + EVALUATION_BUDGET_MS, Number.MAX_SAFE_INTEGER)?.ranges ?? [] };
-      for (const r of all.ranges) ranges.push([...r]);
-    }
-    ranges.sort((a, b) => a[0] - b[0]);
-    let out = '';
-    let at = 0;
-    for (const [start, end] of ranges) {
-      if (end <= at) continue;
-      out += text.slice(at, Math.max(at, start)) + '[REDACTED]';
-      at = end;
-    }
-    return out + text.slice(at);
   }
 
   private view(policy: StaticPolicy, overrides: Map<string, PolicyOverride>): StaticPolicyView {
@@ -391,7 +374,7 @@ export class StaticPolicyService {
         version = fresh.version + 1;
         await this.save(trx, { ...fresh, version, updatedAt: this.now() }, fresh.version);
       }
-      await recordVersion(trx, actor, { orgId, policyId: policy.id, version, changeType: change, snapshot: { ...snapshotOf(policy), version, override: o }, at: this.now() });
+      await recordVersion(trx, actor, { orgId, policyId: policy.id, version, changeType: change, snapshot: { ...snapshotOf(policy), version, override: withoutOrg(o) }, at: this.now() });
       await this.deps.audit.append(trx, actor, {
         action: `static_policy.${change}`,
         orgId,
@@ -407,7 +390,27 @@ export class StaticPolicyService {
   }
 }
 
+/** The text with every range replaced by one marker; overlapping ranges become one. */
+function redact(text: string, ranges: [number, number][]): string {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let at = 0;
+  for (const [start, end] of sorted) {
+    if (start < at) {
+      at = Math.max(at, end);
+      continue;
+    }
+    out += `${text.slice(at, start)}[REDACTED]`;
+    at = end;
+  }
+  return out + text.slice(at);
+}
+
 function snapshotOf(p: StaticPolicy): Record<string, unknown> {
-  const { orgId: _org, ...rest } = p;
+  return withoutOrg(p);
+}
+
+function withoutOrg<T extends { orgId: unknown }>(v: T): Omit<T, 'orgId'> {
+  const { orgId: _org, ...rest } = v;
   return rest;
 }
