@@ -240,6 +240,12 @@ describe('LLM providers: create, read, list, update, delete', () => {
       }
     });
 
+    it('?type= with a type that does not exist -> 400 naming type', { todo: 'src bug: src/rest/routes/llm-providers.ts reads type with queryString, not queryEnum: ?type=gpt answers 200 with an empty list' }, async () => {
+      const r = await call('GET', `${BASE}?type=gpt`, undefined, lister);
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.equal(r.body.error.field, 'type');
+    });
+
     it('another organization sees none of them', async () => {
       const r = await call('GET', BASE);
       assert.ok(names(r).every((n: string) => !['alpha', 'bravo', 'charlie', 'delta', 'echo'].includes(n)));
