@@ -12,13 +12,16 @@ function snake(word: string): string {
 }
 
 /** events[3].promptTokens -> events[3].prompt_tokens; header names and other spellings stay as they are. */
-export function restFieldName(path: string): string {
+export function restFieldName(path: string, opaque?: ReadonlySet<string>): string {
+  // Past a field whose value is the caller's own JSON (a provider's settings, routing weights), names are the caller's.
+  let verbatim = false;
   return path
     .split('.')
     .map((segment, i) => {
       const m = /^([^[]+)(.*)$/.exec(segment);
-      if (!m) return segment;
+      if (!m || verbatim) return segment;
       const name = i === 0 && REST_NAMES[m[1]] ? REST_NAMES[m[1]] : snake(m[1]);
+      if (opaque?.has(name)) verbatim = true;
       return name + m[2];
     })
     .join('.');
@@ -39,7 +42,7 @@ export function wwwAuthenticate(err: Unauthenticated): string | null {
     .join(', ');
 }
 
-export function errorBody(err: DomainError): { error: Record<string, unknown> } {
+export function errorBody(err: DomainError, opaque?: ReadonlySet<string>): { error: Record<string, unknown> } {
   const error: Record<string, unknown> = { code: err.code, message: err.message };
   if ((err instanceof Unauthenticated || err instanceof Forbidden) && err.requiredAuth.length > 0) {
     error.required_auth = err.requiredAuth;
@@ -47,7 +50,7 @@ export function errorBody(err: DomainError): { error: Record<string, unknown> } 
   if (err instanceof SsoRequired) error.sso_login_url = err.loginUrl;
   if (err instanceof InvalidInput) {
     if (err.field) {
-      const field = restFieldName(err.field);
+      const field = restFieldName(err.field, opaque);
       error.field = field;
       error.message = `${field} ${err.problem}`;
     }
@@ -61,13 +64,14 @@ export function errorBody(err: DomainError): { error: Record<string, unknown> } 
   return { error };
 }
 
-export function errorResponse(c: HonoContext, err: DomainError): Response {
+/** `opaque`: the route's fields of free-form JSON, whose inner names an error repeats as sent. */
+export function errorResponse(c: HonoContext, err: DomainError, opaque?: ReadonlySet<string>): Response {
   if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds));
   if (err instanceof Unauthenticated) {
     const challenge = wwwAuthenticate(err);
     if (challenge) c.header('WWW-Authenticate', challenge);
   }
-  return c.json(errorBody(err), err.status as 400);
+  return c.json(errorBody(err, opaque), err.status as 400);
 }
 
 /** An error that is not a DomainError: the body says only where to look. */

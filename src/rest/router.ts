@@ -178,7 +178,7 @@ export function mountRoutes(app: Hono<any>, routes: Route[], deps: RouterDeps): 
         if (out.body === undefined) return c.body(null, out.status as 204);
         return c.json(out.body as object, out.status as 200);
       } catch (err) {
-        if (err instanceof DomainError) return errorResponse(c, err);
+        if (err instanceof DomainError) return errorResponse(c, err, r.opaque);
         throw err;
       }
     });

@@ -26,6 +26,10 @@ function describe(type: GraphQLInputType): string {
       return 'true or false';
     case 'DateTime':
       return 'an ISO-8601 timestamp';
+    case 'JSONObject':
+      return 'an object';
+    case 'JSON':
+      return 'a JSON value';
     default:
       return 'a string';
   }

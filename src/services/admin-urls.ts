@@ -8,6 +8,8 @@ import { addressPhrase, forbiddenAddressReason } from '../outbound/address-polic
  */
 export function unreachableAddress(url: URL, allows: (url: URL) => boolean): string | null {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const bare = host.replace(/\.$/, '');
+  if ((bare === 'localhost' || bare.endsWith('.localhost')) && !allows(url)) return `must not point at ${host}, a loopback name`;
   const why = isIP(host) && !allows(url) ? forbiddenAddressReason(host) : null;
   return why ? `must not point at ${host}, ${addressPhrase(why)}` : null;
 }

@@ -1,6 +1,7 @@
 import { InvalidInput } from '../../domain/errors.js';
 import { snakeKeys } from '../case.js';
-import { bodyFields, listBody, pageArgs, queryBool, queryString } from '../input.js';
+import { PROVIDER_TYPES } from '../../domain/providers.js';
+import { bodyFields, listBody, pageArgs, queryBool, queryEnum } from '../input.js';
 import { route } from '../router.js';
 
 const HEALTH = 'health { status message latencyMs lastChecked }';
@@ -15,7 +16,7 @@ export const llmProviderRoutes = [
     operation: `query($first: Int, $after: String, $type: String, $enabled: Boolean) {
       llmProviders(first: $first, after: $after, type: $type, enabled: $enabled) {
         totalCount pageInfo { hasNextPage endCursor } edges { node { ${PROVIDER} } } } }`,
-    variables: (req) => ({ ...pageArgs(req, 200), type: queryString(req, 'type'), enabled: queryBool(req, 'enabled') }),
+    variables: (req) => ({ ...pageArgs(req, 200), type: queryEnum(req, 'type', PROVIDER_TYPES), enabled: queryBool(req, 'enabled') }),
     respond: (d) => ({ status: 200, body: listBody('providers', d.llmProviders, out) }),
   }),
   route('POST', BASE, {

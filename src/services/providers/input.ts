@@ -83,7 +83,8 @@ export function model(value: string | null): string | null {
 
 export function apiKey(value: string): string {
   if (value === '') throw new InvalidInput('must not be empty (send null to remove the key)', 'apiKey');
-  if (value.length > 4096 || /[\u0000-\u001f\u007f]/.test(value)) throw new InvalidInput('must be at most 4096 printable characters', 'apiKey');
+  // It travels in an HTTP header: visible ASCII only.
+  if (value.length > 4096 || !/^[\x21-\x7e]+$/.test(value)) throw new InvalidInput('must be at most 4096 visible ASCII characters (no spaces)', 'apiKey');
   return value;
 }
 

@@ -49,7 +49,10 @@ function request(p: LlmProvider, key: string | null): { url: string; headers: Re
 }
 
 function judged(p: LlmProvider, status: number): Pick<Health, 'status' | 'message'> {
-  if (p.type === 'bedrock') return { status: 'healthy', message: `reachable (HTTP ${status}); credentials are not checked here: Bedrock signs requests with AWS SigV4` };
+  if (p.type === 'bedrock') {
+    if (status >= 500) return { status: 'unhealthy', message: `the provider answered ${status}` };
+    return { status: 'healthy', message: `reachable (HTTP ${status}); credentials are not checked here: Bedrock signs requests with AWS SigV4` };
+  }
   if (status >= 200 && status < 300) return { status: 'healthy', message: `answered ${status}` };
   if (status === 401 || status === 403) return { status: 'unhealthy', message: `the provider refused the credentials (${status})${p.hasApiKey ? '' : ': no api_key is set'}` };
   if (status === 429) return { status: 'degraded', message: 'the provider answered 429: rate limited' };
