@@ -28,3 +28,18 @@ export function offsetConnection<T>(
   }
   return resolveOffsetConnection({ args, ...sizes }, load);
 }
+
+/** An offset connection whose loader also counts: the page and its totalCount from one service call. */
+export async function countedConnection<T>(
+  args: DefaultConnectionArguments,
+  sizes: { defaultSize: number; maxSize: number },
+  load: (page: { offset: number; limit: number }) => Promise<{ items: readonly T[]; total: number }>,
+) {
+  let total = 0;
+  const connection = await offsetConnection(args, sizes, async (page) => {
+    const r = await load(page);
+    total = r.total;
+    return r.items;
+  });
+  return { ...connection, totalCount: total };
+}

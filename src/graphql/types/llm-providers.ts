@@ -2,7 +2,7 @@ import { HEALTH_STATUSES, type Health, type LlmProvider } from '../../domain/pro
 import type { ProbeResult } from '../../services/providers/probe.js';
 import type { ProviderStatus, Routing } from '../../services/providers/service.js';
 import { builder } from '../builder.js';
-import { offsetConnection } from '../pagination.js';
+import { countedConnection } from '../pagination.js';
 import { RUNTIME_ACCESS } from '../runtime-access.js';
 
 const { read, write } = RUNTIME_ACCESS.providers;
@@ -91,15 +91,9 @@ builder.queryFields((t) => ({
       type: ProviderRef,
       authScopes: read,
       args: { type: t.arg.string({ required: false }), enabled: t.arg.boolean({ required: false }) },
-      resolve: async (_root, args, ctx) => {
-        let total = 0;
+      resolve: (_root, args, ctx) => {
         const filter = { type: (args.type ?? undefined) as LlmProvider['type'] | undefined, enabled: args.enabled ?? undefined };
-        const connection = await offsetConnection(args, { defaultSize: 50, maxSize: 200 }, async (page) => {
-          const r = await ctx.services.providers.list(ctx.actor, filter, page);
-          total = r.total;
-          return r.items;
-        });
-        return { ...connection, totalCount: total };
+        return countedConnection(args, { defaultSize: 50, maxSize: 200 }, (page) => ctx.services.providers.list(ctx.actor, filter, page));
       },
     },
     { fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount ?? 0 }) }) },

@@ -1,7 +1,7 @@
 import { type PolicyOverride, SEVERITIES, STATIC_ACTIONS, STATIC_TIERS } from '../../domain/policies.js';
 import type { StaticPolicyView, TextMatch, TextVerdict } from '../../services/policies/static.js';
 import { builder } from '../builder.js';
-import { offsetConnection } from '../pagination.js';
+import { countedConnection, offsetConnection } from '../pagination.js';
 import { RUNTIME_ACCESS } from '../runtime-access.js';
 import { PolicyVersionRef } from './policy-versions.js';
 
@@ -121,15 +121,9 @@ builder.queryFields((t) => ({
         enabled: t.arg.boolean({ required: false }),
         tenantId: t.arg.string({ required: false }),
       },
-      resolve: async (_root, args, ctx) => {
-        let total = 0;
+      resolve: (_root, args, ctx) => {
         const filter = { tier: args.tier ?? undefined, category: args.category ?? undefined, enabled: args.enabled ?? undefined, tenantId: args.tenantId ?? undefined };
-        const connection = await offsetConnection(args, { defaultSize: 50, maxSize: 200 }, async (page) => {
-          const r = await ctx.services.staticPolicies.list(ctx.actor, filter, page);
-          total = r.total;
-          return r.items;
-        });
-        return { ...connection, totalCount: total };
+        return countedConnection(args, { defaultSize: 50, maxSize: 200 }, (page) => ctx.services.staticPolicies.list(ctx.actor, filter, page));
       },
     },
     { fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount ?? 0 }) }) },

@@ -1,4 +1,4 @@
-import { inTransaction, type Trx } from '../../db/database.js';
+import type { Trx } from '../../db/database.js';
 import {
   countDynamicPolicies,
   type DynamicPolicyQuery,
@@ -10,7 +10,6 @@ import {
   saveDynamicPolicy,
 } from '../../db/dynamic-policies.js';
 import { findProvider } from '../../db/llm-providers.js';
-import { lockOrganization } from '../../db/organizations.js';
 import { listPolicyVersions } from '../../db/policy-versions.js';
 import {
   ACTION_CONFIG_SCHEMAS,
@@ -29,7 +28,7 @@ import type { ServiceDeps } from '../deps.js';
 import { type ConditionResult, checkActions, checkConditions, evaluateConditions } from './conditions.js';
 import * as fields from './fields.js';
 import { PatternCache } from './patterns.js';
-import { recordVersion } from './versions.js';
+import { commitPolicyChange } from './versions.js';
 
 export interface DynamicPolicyInput {
   name?: string | null;
@@ -201,20 +200,9 @@ export class DynamicPolicyService {
     return p;
   }
 
-  private write(actor: Actor, orgId: string, change: PolicyChange, apply: (trx: Trx) => Promise<DynamicPolicy>): Promise<void> {
-    return inTransaction(this.deps.db, async (trx) => {
-      await lockOrganization(trx, orgId);
-      const p = await apply(trx);
-      const { orgId: _org, ...snapshot } = p;
-      await recordVersion(trx, actor, { orgId, policyId: p.id, version: p.version, changeType: change, snapshot, at: p.updatedAt });
-      await this.deps.audit.append(trx, actor, {
-        action: `dynamic_policy.${change}`,
-        orgId,
-        targetType: 'dynamic_policy',
-        targetId: p.id,
-        details: { name: p.name, type: p.type, enabled: p.enabled, version: p.version, actions: p.actions.map((a) => a.type) },
-      });
-    });
+  private write(actor: Actor, orgId: string, type: PolicyChange, apply: (trx: Trx) => Promise<DynamicPolicy>): Promise<void> {
+    const details = (p: DynamicPolicy) => ({ name: p.name, type: p.type, enabled: p.enabled, version: p.version, actions: p.actions.map((a) => a.type) });
+    return commitPolicyChange(this.deps, actor, { orgId, target: 'dynamic_policy', type, details }, apply);
   }
 
   private taken(name: string): Conflict {

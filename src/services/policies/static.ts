@@ -34,7 +34,7 @@ import { type Actor, tenantOf } from '../actor.js';
 import type { ServiceDeps } from '../deps.js';
 import * as fields from './fields.js';
 import { EVALUATION_BUDGET_MS, PatternCache, patternProblem } from './patterns.js';
-import { changedBy, recordVersion } from './versions.js';
+import { changedBy, commitPolicyChange, recordVersion } from './versions.js';
 
 export interface StaticPolicyInput {
   name?: string | null;
@@ -345,19 +345,9 @@ export class StaticPolicyService {
   }
 
   /** A change of the organization's own policy: the row, its version snapshot and the audit event, together. */
-  private write(actor: Actor, orgId: string, change: PolicyChange, apply: (trx: Trx) => Promise<StaticPolicy>): Promise<void> {
-    return inTransaction(this.deps.db, async (trx) => {
-      await lockOrganization(trx, orgId);
-      const p = await apply(trx);
-      await recordVersion(trx, actor, { orgId, policyId: p.id, version: p.version, changeType: change, snapshot: snapshotOf(p), at: p.updatedAt });
-      await this.deps.audit.append(trx, actor, {
-        action: `static_policy.${change}`,
-        orgId,
-        targetType: 'static_policy',
-        targetId: p.id,
-        details: { name: p.name, tier: p.tier, action: p.action, enabled: p.enabled, version: p.version },
-      });
-    });
+  private write(actor: Actor, orgId: string, type: PolicyChange, apply: (trx: Trx) => Promise<StaticPolicy>): Promise<void> {
+    const details = (p: StaticPolicy) => ({ name: p.name, tier: p.tier, action: p.action, enabled: p.enabled, version: p.version });
+    return commitPolicyChange(this.deps, actor, { orgId, target: 'static_policy', type, details }, apply);
   }
 
   /** Overrides change what a policy does here: they are versions too (system policies have no row to bump). */
