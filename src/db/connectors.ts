@@ -68,12 +68,13 @@ export async function deleteInstallation(db: Executor, orgId: string, connectorI
   return Number(r.numDeletedRows) === 1;
 }
 
-export async function saveInstallationHealth(db: Executor, i: Pick<Installation, 'orgId' | 'connectorId' | 'health'>): Promise<void> {
+export async function saveInstallationHealth(db: Executor, i: Pick<Installation, 'orgId' | 'connectorId' | 'health' | 'updatedAt'>): Promise<void> {
   await db
     .updateTable('connectors')
     .set({ health_status: i.health.status, health_message: i.health.message, health_latency_ms: i.health.latencyMs, health_checked_at: i.health.lastChecked })
     .where('org_id', '=', i.orgId)
     .where('connector_id', '=', i.connectorId)
+    .where('updated_at', '=', i.updatedAt)
     .execute();
 }
 

@@ -18,10 +18,10 @@ export async function findIdempotencyKey(db: Executor, scope: string, key: strin
   return (await db.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst()) ?? null;
 }
 
-export async function completeIdempotencyKey(db: Executor, scope: string, key: string, status: number, body: string): Promise<void> {
+export async function completeIdempotencyKey(db: Executor, scope: string, key: string, status: number, body: string, headers: string | null): Promise<void> {
   await db
     .updateTable('idempotency_keys')
-    .set({ state: 'done', status, body })
+    .set({ state: 'done', status, body, headers })
     .where('scope', '=', scope)
     .where('key', '=', key)
     .execute();

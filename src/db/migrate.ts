@@ -11,6 +11,7 @@ import * as m008 from './migrations/008_key_page_index.js';
 import * as m009 from './migrations/009_scim.js';
 import * as m010 from './migrations/010_sso.js';
 import * as m011 from './migrations/011_runtime.js';
+import * as m012 from './migrations/012_idempotency_headers.js';
 
 // Numbered, in code, never edited once landed: add a file and a line here.
 const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '009_scim': m009,
   '010_sso': m010,
   '011_runtime': m011,
+  '012_idempotency_headers': m012,
 };
 
 class InCodeProvider implements MigrationProvider {

@@ -17,8 +17,16 @@ const REST_SECRET_FIELDS = new Set(['key', 'license_key', 'initial_password', 't
 
 export type Attempt =
   | { kind: 'none' }
-  | { kind: 'replay'; status: number; body: unknown }
-  | { kind: 'first'; finish: (status: number, body: unknown) => Promise<void>; abandon: () => Promise<void> };
+  | { kind: 'replay'; status: number; body: unknown; headers: Record<string, string> }
+  | { kind: 'first'; finish: (status: number, body: unknown, headers?: Record<string, string>) => Promise<void>; abandon: () => Promise<void> };
+
+/** Headers of a first answer a replay repeats: where the created resource is. Nothing that could carry a secret. */
+const REPLAYED_HEADERS = ['location'];
+
+function replayedHeaders(headers: Record<string, string> | undefined): string | null {
+  const kept = Object.entries(headers ?? {}).filter(([k]) => REPLAYED_HEADERS.includes(k.toLowerCase()));
+  return kept.length ? JSON.stringify(Object.fromEntries(kept)) : null;
+}
 
 /**
  * Whose retries these are. A caller without a credential has no identity to keep records under, except the
@@ -74,13 +82,15 @@ export class IdempotencyRule {
     const scope = scopeOf(ctx);
     if (scope === null) return { kind: 'none' };
     const claim = await this.store.claim(scope, header, route, this.fingerprint(route, request));
-    if (claim.kind === 'replay') return { kind: 'replay', status: claim.status, body: JSON.parse(claim.body) };
+    if (claim.kind === 'replay') {
+      return { kind: 'replay', status: claim.status, body: JSON.parse(claim.body), headers: claim.headers ? (JSON.parse(claim.headers) as Record<string, string>) : {} };
+    }
     return {
       kind: 'first',
       // Only a success is kept, and never one that set a cookie: a replay could not give the cookie back.
-      finish: (status, body) =>
+      finish: (status, body, headers) =>
         status < 300 && ctx.cookies.length === 0
-          ? claim.complete(status, JSON.stringify(strip(JSON.parse(JSON.stringify(body ?? null)))))
+          ? claim.complete(status, JSON.stringify(strip(JSON.parse(JSON.stringify(body ?? null)))), replayedHeaders(headers))
           : claim.release(),
       abandon: claim.release,
     };

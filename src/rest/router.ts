@@ -164,6 +164,7 @@ export function mountRoutes(app: Hono<any>, routes: Route[], deps: RouterDeps): 
             : ({ kind: 'none' } as const);
         if (attempt.kind === 'replay') {
           c.header('Idempotency-Replayed', 'true');
+          for (const [k, v] of Object.entries(attempt.headers)) c.header(k, v);
           return c.json(attempt.body as object, attempt.status as 200);
         }
         let out: RestResponse;
@@ -173,7 +174,7 @@ export function mountRoutes(app: Hono<any>, routes: Route[], deps: RouterDeps): 
           if (attempt.kind === 'first') await attempt.abandon();
           throw err;
         }
-        if (attempt.kind === 'first') await attempt.finish(out.status, out.body);
+        if (attempt.kind === 'first') await attempt.finish(out.status, out.body, out.headers);
         for (const [k, v] of Object.entries(out.headers ?? {})) c.header(k, v);
         if (out.body === undefined) return c.body(null, out.status as 204);
         return c.json(out.body as object, out.status as 200);

@@ -14,8 +14,8 @@ const KEEP_MS = 24 * 3600_000;
 const ABANDONED_MS = 60_000;
 
 export type Claim =
-  | { kind: 'replay'; status: number; body: string }
-  | { kind: 'proceed'; complete: (status: number, body: string) => Promise<void>; release: () => Promise<void> };
+  | { kind: 'replay'; status: number; body: string; headers: string | null }
+  | { kind: 'proceed'; complete: (status: number, body: string, headers: string | null) => Promise<void>; release: () => Promise<void> };
 
 /**
  * The store behind Idempotency-Key: one record per (caller scope, key), claimed atomically, kept a day.
@@ -44,13 +44,14 @@ export class IdempotencyService {
         state: 'in_flight',
         status: null,
         body: null,
+        headers: null,
         created_at: createdAt,
         expires_at: new Date(now.getTime() + KEEP_MS).toISOString(),
       });
       if (claimed) {
         return {
           kind: 'proceed',
-          complete: (status, body) => completeIdempotencyKey(this.db, scope, key, status, body),
+          complete: (status, body, headers) => completeIdempotencyKey(this.db, scope, key, status, body, headers),
           release: () => deleteIdempotencyKey(this.db, scope, key),
         };
       }
@@ -71,7 +72,7 @@ export class IdempotencyService {
       if (existing.state !== 'done' || existing.status === null || existing.body === null) {
         throw new Conflict('a request with this Idempotency-Key is still being processed; retry shortly');
       }
-      return { kind: 'replay', status: existing.status, body: existing.body };
+      return { kind: 'replay', status: existing.status, body: existing.body, headers: existing.headers };
     }
     throw new Conflict('the Idempotency-Key is contended; retry shortly');
   }

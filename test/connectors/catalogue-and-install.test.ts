@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { CONNECTOR_CATALOGUE } from '../../src/domain/connectors.js';
 import { CREDENTIALS_CONTEXT } from '../../src/services/connectors/service.js';
+import { rotateSecrets } from '../../src/services/secret-rotation.js';
 import { Harness } from '../helpers/harness.js';
 
 const BASE = '/api/v1/connectors';
@@ -325,7 +328,28 @@ describe('connectors: install, reinstall, uninstall', () => {
     assert.equal(r.body.has_credentials, false);
     assert.deepEqual(r.body.options, {});
     assert.equal((await row(h, 'solo', 'custom'))!.credentials, null);
-    assert.equal(JSON.parse((await auditOf(h, 'solo', 'custom'))[0].details).credentials, 'kept');
+    assert.equal(JSON.parse((await auditOf(h, 'solo', 'custom'))[0].details).credentials, 'none');
+  });
+
+  it('custom with credentials {} has none: nothing sealed, has_credentials false', async () => {
+    await h.createOrg('empty-creds');
+    const cookie = await h.login('empty-creds');
+    const r = await install('custom', { connection_url: 'tcp://queue.example.com:5672', credentials: {} }, cookie);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.has_credentials, false);
+    assert.equal((await row(h, 'empty-creds', 'custom'))!.credentials, null);
+    assert.equal(JSON.parse((await auditOf(h, 'empty-creds', 'custom'))[0].details).credentials, 'none');
+  });
+
+  it('two installations of one organization may not share a connector_name (409, nothing stored)', async () => {
+    await h.createOrg('names');
+    const cookie = await h.login('names');
+    const first = await install('custom', { connection_url: 'tcp://queue.example.com:5672', connector_name: 'warehouse' }, cookie);
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    const second = await install('snowflake', { connection_url: 'https://acme.snowflakecomputing.com', connector_name: 'warehouse', options: { warehouse: 'w', database: 'd' }, credentials: { username: 'u', password: 'p-not-shown' } }, cookie);
+    assert.equal(second.status, 409, JSON.stringify(second.body));
+    assert.match(second.body.error.message, /named "warehouse"/);
+    assert.equal(await row(h, 'names', 'snowflake'), undefined);
   });
 
   it('installs through GraphQL: created true, then false on a reinstall', async () => {
@@ -357,9 +381,9 @@ describe('connectors: bad input is refused with 400 naming the field, and nothin
 
   const pgCreds = { username: 'u', password: 'pw-not-shown-0001' };
   const cases: { name: string; id: string; body: Record<string, unknown>; field: string; message?: RegExp }[] = [
-    { name: 'pool_size below the minimum', id: 'postgres', body: { connection_url: 'postgres://db.example.com/app', options: { pool_size: 0 }, credentials: pgCreds }, field: 'options.pool_size', message: />= 1/ },
-    { name: 'pool_size above the maximum', id: 'postgres', body: { connection_url: 'postgres://db.example.com/app', options: { pool_size: 101 }, credentials: pgCreds }, field: 'options.pool_size', message: /<= 100/ },
-    { name: 'pool_size not whole', id: 'postgres', body: { connection_url: 'postgres://db.example.com/app', options: { pool_size: 2.5 }, credentials: pgCreds }, field: 'options.pool_size', message: /integer/ },
+    { name: 'pool_size below the minimum', id: 'postgres', body: { connection_url: 'postgres://db.example.com/app', options: { pool_size: 0 }, credentials: pgCreds }, field: 'options.pool_size', message: /must be at least 1/ },
+    { name: 'pool_size above the maximum', id: 'postgres', body: { connection_url: 'postgres://db.example.com/app', options: { pool_size: 101 }, credentials: pgCreds }, field: 'options.pool_size', message: /must be at most 100/ },
+    { name: 'pool_size not whole', id: 'postgres', body: { connection_url: 'postgres://db.example.com/app', options: { pool_size: 2.5 }, credentials: pgCreds }, field: 'options.pool_size', message: /must be a whole number/ },
     { name: 'an unknown option', id: 'postgres', body: { connection_url: 'postgres://db.example.com/app', options: { sslmode: 'require' }, credentials: pgCreds }, field: 'options.sslmode', message: /is not an option of PostgreSQL connectors/ },
     { name: 'an option of the wrong type', id: 'postgres', body: { connection_url: 'postgres://db.example.com/app', options: { read_only: 'yes' }, credentials: pgCreds }, field: 'options.read_only', message: /boolean/ },
     { name: 'an option outside its enum', id: 'postgres', body: { connection_url: 'postgres://db.example.com/app', options: { ssl_mode: 'prefer' }, credentials: pgCreds }, field: 'options.ssl_mode', message: /must be one of disable, require, verify-ca, verify-full/ },
@@ -377,6 +401,8 @@ describe('connectors: bad input is refused with 400 naming the field, and nothin
     { name: 'a slack bot_token that is not xoxb-', id: 'slack', body: { credentials: { bot_token: 'xoxp-pw-not-shown-0003' } }, field: 'credentials.bot_token', message: /not in the expected format/ },
     { name: 'a slack channel off the pattern', id: 'slack', body: { options: { default_channel: '#Has Spaces' }, credentials: { bot_token: 'xoxb-1234567890-abc' } }, field: 'options.default_channel' },
     { name: 'a custom credential that is not a string', id: 'custom', body: { connection_url: 'https://api.example.com', credentials: { token: 12345 } }, field: 'credentials.token', message: /string/ },
+    { name: 'an unknown option spelt in camelCase (named as sent)', id: 'postgres', body: { connection_url: 'postgres://db.example.com/app', options: { sslMode: 'require' }, credentials: pgCreds }, field: 'options.sslMode', message: /is not an option/ },
+    { name: 'a camelCase custom credential that is not a string (named as sent)', id: 'custom', body: { connection_url: 'https://api.example.com', credentials: { apiToken: 7 } }, field: 'credentials.apiToken', message: /string/ },
     { name: 'postgres with an https URL', id: 'postgres', body: { connection_url: 'https://db.example.com/app', credentials: pgCreds }, field: 'connection_url', message: /must start with postgres:\/\/ or postgresql:\/\// },
     { name: 'slack with a postgres URL', id: 'slack', body: { connection_url: 'postgres://db.example.com', credentials: { bot_token: 'xoxb-1234567890-abc' } }, field: 'connection_url', message: /must start with https:\/\// },
     { name: 'custom with plain http to a host not allow-listed', id: 'custom', body: { connection_url: 'http://api.example.com/' }, field: 'connection_url', message: /must start with https:\/\/ or tcp:\/\// },
@@ -420,6 +446,21 @@ describe('connectors: bad input is refused with 400 naming the field, and nothin
     });
   }
 
+  it(
+    'a secret in the URL fragment (#access_token=) is refused like one in the query',
+    async () => {
+      const before = await counts(h);
+      const r = await h.call('POST', `${BASE}/custom/install`, { cookie: owner, body: { connection_url: 'https://api.example.com/#access_token=pw-not-shown-0008' } });
+      try {
+        assert.equal(r.status, 400, JSON.stringify(r.body));
+        assert.equal(r.body.error.field, 'connection_url');
+        assert.deepEqual(await counts(h), before);
+      } finally {
+        if (r.status < 300) assert.equal((await h.call('DELETE', `${BASE}/custom/uninstall`, { cookie: owner })).status, 204);
+      }
+    },
+  );
+
   it('a body that is not an object, or not JSON, is 400 and stores nothing', async () => {
     const before = await counts(h);
     for (const rawBody of ['[]', '"x"', '{"connection_url":']) {
@@ -459,5 +500,158 @@ describe('connectors: bad input is refused with 400 naming the field, and nothin
     }
     assert.deepEqual(await row(h, 'acme', 'postgres'), stored);
     assert.deepEqual(await counts(h), before);
+  });
+});
+
+describe('connectors: credentials are write-only', () => {
+  let h: Harness;
+  let owner: string;
+  let listener: { port: number; close: () => Promise<void> };
+  const hex = () => randomBytes(12).toString('hex');
+  const secrets = {
+    pgUser: `svc-user-${hex()}`,
+    pgPassword: `pg-pass-${hex()}`,
+    slackToken: `xoxb-${hex()}-${hex()}`,
+    slackSigning: `slack-signing-${hex()}`,
+    amadeusKey: `amadeus-key-${hex()}`,
+    amadeusSecret: `amadeus-secret-${hex()}`,
+    customToken: `custom-token-${hex()}`,
+    refusedValue: `refused-value-${hex()}`,
+    badToken: `xoxp-${hex()}`,
+  };
+  const values = Object.values(secrets);
+  const leaked = (text: string) => values.filter((v) => text.includes(v));
+  const responses: { what: string; body: unknown }[] = [];
+  const sealedBefore = new Map<string, string>();
+
+  before(async () => {
+    const server = createServer((socket) => socket.destroy());
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const port = (server.address() as AddressInfo).port;
+    listener = { port, close: () => new Promise<void>((done) => server.close(() => done())) };
+    h = await Harness.start({ outboundAllowHosts: [`127.0.0.1:${port}`] });
+    await h.createOrg('acme');
+    owner = await h.login('acme');
+  });
+  after(async () => {
+    await h.close();
+    await listener.close();
+  });
+
+  const rest = async (what: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const r = await h.call(method, path, { cookie: owner, body, headers });
+    responses.push({ what, body: r.body });
+    return r;
+  };
+  const gql = async (what: string, query: string, variables: Record<string, unknown> = {}) => {
+    const body = await h.graphql(query, variables, { cookie: owner });
+    responses.push({ what, body });
+    return body;
+  };
+  const sealed = async (id: string) =>
+    (await h.runtime.database.db.selectFrom('connectors').select('credentials').where('org_id', '=', 'acme').where('connector_id', '=', id).executeTakeFirstOrThrow()).credentials;
+
+  it('no response carries a credential value: install, replay, get, list, health, reinstall, refusals, GraphQL', async () => {
+    const pgBody = { connection_url: `postgres://127.0.0.1:${listener.port}/app`, credentials: { username: secrets.pgUser, password: secrets.pgPassword } };
+    const first = await rest('install postgres', 'POST', `${BASE}/postgres/install`, pgBody, { 'idempotency-key': 'install-pg-1' });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    assert.equal(first.body.has_credentials, true);
+    const replay = await rest('install postgres replayed', 'POST', `${BASE}/postgres/install`, pgBody, { 'idempotency-key': 'install-pg-1' });
+    assert.equal(replay.status, 201);
+    assert.equal(replay.headers.get('idempotency-replayed'), 'true');
+    assert.equal((await rest('install slack', 'POST', `${BASE}/slack/install`, { credentials: { bot_token: secrets.slackToken, signing_secret: secrets.slackSigning } })).status, 201);
+    assert.equal((await rest('install custom', 'POST', `${BASE}/custom/install`, { connection_url: 'https://partner.example.com', credentials: { token: secrets.customToken } })).status, 201);
+    const viaGraphql = await gql(
+      'install amadeus (GraphQL)',
+      `mutation($input: ConnectorInstallInput!) { installConnector(id: "amadeus", input: $input) { created connector { id installed installation { connectorName displayName connectionUrl options hasCredentials timeoutMs maxRetries enabled healthStatus health { status message } installedAt updatedAt } } } }`,
+      { input: { credentials: { api_key: secrets.amadeusKey, api_secret: secrets.amadeusSecret } } },
+    );
+    assert.equal(viaGraphql.errors, undefined, JSON.stringify(viaGraphql.errors));
+    for (const id of ['postgres', 'slack', 'custom', 'amadeus']) sealedBefore.set(id, (await sealed(id))!);
+
+    await rest('list', 'GET', BASE);
+    for (const id of ['postgres', 'slack', 'custom', 'amadeus']) {
+      const one = await rest(`get ${id}`, 'GET', `${BASE}/${id}`);
+      assert.equal(one.body.has_credentials, true, id);
+      assert.ok(!('credentials' in one.body), id);
+    }
+    assert.equal((await rest('health POST', 'POST', `${BASE}/postgres/health`)).body.status, 'healthy');
+    assert.equal((await rest('health GET', 'GET', `${BASE}/postgres/health`)).status, 200);
+    const all = await gql(
+      'GraphQL connectors',
+      `{ connectors { id optionsSchema credentialsSchema installation { connectorName displayName connectionUrl options hasCredentials timeoutMs maxRetries enabled healthStatus health { status message latencyMs lastChecked } installedAt updatedAt } } connectorHealth(id: "postgres") { status message } }`,
+    );
+    assert.equal(all.errors, undefined, JSON.stringify(all.errors));
+    // There is no field to read them by.
+    const asked = await gql('GraphQL credentials field', '{ connector(id: "postgres") { installation { credentials } } }');
+    assert.match(asked.errors[0].message, /Cannot query field "credentials"/);
+
+    // Reinstall without credentials: the answer says they are still set, and the sealed value is the same.
+    const re = await rest('reinstall postgres', 'POST', `${BASE}/postgres/install`, { options: { pool_size: 2 } });
+    assert.equal(re.status, 200, JSON.stringify(re.body));
+    assert.equal(re.body.has_credentials, true);
+    assert.equal(await sealed('postgres'), sealedBefore.get('postgres'));
+
+    // Refusals say which field, never what was sent.
+    const unknownField = await rest('refused unknown credential', 'POST', `${BASE}/postgres/install`, { credentials: { username: 'u', password: 'p', pin: secrets.refusedValue } });
+    assert.equal(unknownField.status, 400);
+    const badToken = await rest('refused bot token', 'POST', `${BASE}/slack/install`, { credentials: { bot_token: secrets.badToken } });
+    assert.equal(badToken.status, 400);
+    assert.equal(badToken.body.error.field, 'credentials.bot_token');
+    const notObject = await rest('refused credentials string', 'POST', `${BASE}/custom/install`, { credentials: secrets.refusedValue });
+    assert.equal(notObject.status, 400);
+    const gqlRefused = await gql('GraphQL refused credential', `mutation($input: ConnectorInstallInput!) { installConnector(id: "slack", input: $input) { created } }`, {
+      input: { credentials: { bot_token: secrets.badToken } },
+    });
+    assert.equal(gqlRefused.errors[0].extensions.code, 'INVALID_INPUT');
+    // None of the refused values replaced what was stored.
+    assert.equal(await sealed('slack'), sealedBefore.get('slack'));
+    assert.equal(await sealed('custom'), sealedBefore.get('custom'));
+
+    for (const r of responses) assert.deepEqual(leaked(JSON.stringify(r.body)), [], r.what);
+  });
+
+  it('nor the logs', () => {
+    assert.ok(h.logs.some((l) => l.path === `${BASE}/postgres/install`), 'requests were logged');
+    assert.deepEqual(leaked(JSON.stringify(h.logs)), []);
+    assert.deepEqual(leaked(h.queries.join('\n')), []);
+  });
+
+  it('nor the audit trail', async () => {
+    const rows = await h.runtime.database.db.selectFrom('audit_events').selectAll().execute();
+    assert.ok(rows.filter((r) => r.target_type === 'connector').length >= 5);
+    assert.deepEqual(leaked(JSON.stringify(rows)), []);
+  });
+
+  it('nor any table: the credentials column holds a sealed value that opens to the JSON sent', async () => {
+    const db = h.runtime.database.db;
+    const schema = h.config.database.kind === 'postgres' ? h.config.database.schema : undefined;
+    const tables = (await db.introspection.getTables()).filter((t) => !t.isView && (schema === undefined || t.schema === schema));
+    assert.ok(tables.some((t) => t.name === 'connectors') && tables.some((t) => t.name === 'idempotency_keys'));
+    for (const t of tables) {
+      const rows = await sql<Record<string, unknown>>`select * from ${sql.table(t.name)}`.execute(db);
+      if (t.name === 'connectors') assert.equal(rows.rows.length, 4, 'the dump reads the rows');
+      assert.deepEqual(leaked(JSON.stringify(rows.rows)), [], t.name);
+    }
+    const box = new SecretBox(h.config.encryptionKey);
+    const pg = (await sealed('postgres'))!;
+    assert.ok(pg.startsWith('v1.'), pg.slice(0, 10));
+    assert.deepEqual(JSON.parse(box.open(pg, CREDENTIALS_CONTEXT)), { username: secrets.pgUser, password: secrets.pgPassword });
+    assert.deepEqual(JSON.parse(box.open((await sealed('slack'))!, CREDENTIALS_CONTEXT)), { bot_token: secrets.slackToken, signing_secret: secrets.slackSigning });
+    // Bound to its purpose: the same box does not open it under another context.
+    assert.throws(() => box.open(pg, 'llm_providers.api_key'));
+  });
+
+  it('rotate-secrets re-seals connector credentials under the new key, once', async () => {
+    const oldKey = h.config.encryptionKey;
+    const newKey = randomBytes(32);
+    const rotating = new SecretBox(newKey, [oldKey]);
+    const before = await sealed('postgres');
+    assert.deepEqual(await rotateSecrets(h.runtime.database.db, rotating), { resealed: 4, current: 0, keyId: rotating.currentKeyId });
+    const after = (await sealed('postgres'))!;
+    assert.notEqual(after, before);
+    assert.deepEqual(JSON.parse(new SecretBox(newKey).open(after, CREDENTIALS_CONTEXT)), { username: secrets.pgUser, password: secrets.pgPassword });
+    assert.throws(() => new SecretBox(oldKey).open(after, CREDENTIALS_CONTEXT));
+    assert.deepEqual(await rotateSecrets(h.runtime.database.db, rotating), { resealed: 0, current: 4, keyId: rotating.currentKeyId });
   });
 });

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { Harness } from '../helpers/harness.js';
+import { createLogger } from '../../src/logger.js';
+import { createRuntime } from '../../src/server.js';
+import { Harness, databaseKind, freshDatabase, underSchemaLock } from '../helpers/harness.js';
 
 const BASE = '/api/v1/connectors';
-const T0 = '2026-06-01T12:00:00.000Z';
 
 /** A TCP service on loopback that accepts connections and says nothing (a database, as far as a connect can tell). */
 interface Listener {
@@ -74,6 +75,7 @@ describe('connectors: health is a real reachability check, kept on the connector
   let elsewhere: Listener;
   let api: HttpMock;
   let refused: number;
+  let dropDatabase: () => Promise<void>;
 
   before(async () => {
     db = await tcpListener();
@@ -82,7 +84,11 @@ describe('connectors: health is a real reachability check, kept on the connector
     elsewhere = await tcpListener('127.0.0.2');
     api = await httpMock();
     refused = await closedPort();
+    // Shared locking on SQLite: a second runtime (a restart with other settings) opens the same file.
+    const fresh = await freshDatabase();
+    dropDatabase = fresh.drop;
     h = await Harness.start({
+      database: fresh.config.kind === 'sqlite' ? { ...fresh.config, locking: 'shared' as const } : fresh.config,
       outboundAllowHosts: [`127.0.0.1:${db.port}`, `127.0.0.1:${silent.port}`, `127.0.0.1:${api.port}`, `127.0.0.1:${refused}`],
     });
     await h.createOrg('acme');
@@ -90,6 +96,7 @@ describe('connectors: health is a real reachability check, kept on the connector
   });
   after(async () => {
     await h.close();
+    await dropDatabase();
     api.close();
     await Promise.all([db.close(), silent.close(), elsewhere.close()]);
   });
@@ -276,21 +283,43 @@ describe('connectors: health is a real reachability check, kept on the connector
     assert.equal((await shown('custom')).connection_url, `https://127.0.0.1:${api.port}/`);
   });
 
-  it('a loopback name (not a literal) installs, and the check refuses it without connecting: unhealthy', async () => {
+  it('a loopback name that is not allow-listed (localhost:<port> is not 127.0.0.1:<port>) is refused at install', async () => {
     await h.createOrg('named');
     const cookie = await h.login('named');
-    // localhost:<port> is not the allow-listed 127.0.0.1:<port>.
-    const r = await h.call('POST', `${BASE}/postgres/install`, {
-      cookie,
-      body: { connection_url: `postgres://localhost:${db.port}/app`, credentials: { username: 'u', password: 'p' } },
-    });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
     const before = db.connections;
-    const res = await h.call('POST', `${BASE}/postgres/health`, { cookie });
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.equal(res.body.status, 'unhealthy');
-    assert.match(res.body.message, /localhost is a loopback name/);
+    for (const host of ['localhost', 'db.localhost']) {
+      const r = await h.call('POST', `${BASE}/postgres/install`, {
+        cookie,
+        body: { connection_url: `postgres://${host}:${db.port}/app`, credentials: { username: 'u', password: 'p' } },
+      });
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.equal(r.body.error.field, 'connection_url');
+      assert.match(r.body.error.message, /a loopback name/);
+    }
+    assert.equal((await h.call('POST', `${BASE}/postgres/health`, { cookie })).status, 404);
     assert.equal(db.connections, before, 'no connection was made');
+  });
+
+  it('an installation whose host is no longer allow-listed (restart with another list) is checked unhealthy without connecting', async () => {
+    // Installed while 127.0.0.1:<db.port> was listed; the next runtime on the same database lists nothing.
+    const logs: Record<string, unknown>[] = [];
+    const make = () => createRuntime({ ...h.config, outboundAllowHosts: [] }, createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line)) }), h.clock);
+    const rt = databaseKind() === 'postgres' ? await underSchemaLock(process.env.DATABASE_URL!, make) : await make();
+    try {
+      const before = db.connections;
+      const res = await rt.app.request(`${BASE}/postgres/health`, { method: 'POST', headers: { cookie: `axonflow_session=${owner}`, 'x-forwarded-for': '198.51.100.7' } });
+      const body = (await res.json()) as any;
+      assert.equal(res.status, 200, JSON.stringify(body));
+      assert.equal(body.status, 'unhealthy');
+      assert.match(body.message, /127\.0\.0\.1 is a loopback address/);
+      assert.equal(body.latency_ms, null);
+      assert.equal(db.connections, before, 'the listener saw no connection');
+    } finally {
+      await rt.close();
+    }
+    assert.equal((await shown('postgres')).health_status, 'unhealthy');
+    // Back on the runtime that lists it, the same installation is healthy again.
+    assert.equal((await health('postgres')).status, 'healthy');
   });
 
   it('health of a connector that is not installed is 404 (GET and POST); of an id not in the catalogue too', async () => {

@@ -9,6 +9,8 @@ export interface IdempotencyKeysTable {
   status: number | null;
   /** The first answer with every secret removed; null while in flight. */
   body: string | null;
+  /** JSON object of the answer's headers a replay repeats (Location); null when none. */
+  headers: string | null;
   created_at: string;
   expires_at: string;
 }

@@ -2,7 +2,7 @@ import type { SecretBox } from '../../crypto/secret-box.js';
 import { deleteInstallation, findInstallation, listInstallations, saveInstallationHealth, type StoredInstallation, upsertInstallation } from '../../db/connectors.js';
 import { inTransaction } from '../../db/database.js';
 import { CONNECTOR_CATALOGUE, type CatalogueEntry, type Installation } from '../../domain/connectors.js';
-import { InvalidInput, NotFound } from '../../domain/errors.js';
+import { Conflict, InvalidInput, NotFound } from '../../domain/errors.js';
 import type { Health } from '../../domain/providers.js';
 import { OutboundRefused, type OutboundClient } from '../../outbound/client.js';
 import { type Actor, tenantOf } from '../actor.js';
@@ -69,8 +69,11 @@ export class ConnectorService {
     const connectionUrl = this.connectionUrl(entry, input.connectionUrl ?? current?.connectionUrl ?? null);
     const options = checkAgainstSchema(entry, 'options', input.options ?? current?.options ?? {});
     let sealedCredentials = current?.sealedCredentials ?? null;
-    if (input.credentials != null) {
-      sealedCredentials = this.box.seal(JSON.stringify(checkAgainstSchema(entry, 'credentials', input.credentials)), CREDENTIALS_CONTEXT);
+    const given = input.credentials != null;
+    if (given) {
+      const credentials = checkAgainstSchema(entry, 'credentials', input.credentials!);
+      // {} is no credentials (a custom connector that needs none), not an empty secret.
+      sealedCredentials = Object.keys(credentials).length > 0 ? this.box.seal(JSON.stringify(credentials), CREDENTIALS_CONTEXT) : null;
     } else if (!sealedCredentials) {
       // A type whose schema requires fields cannot run without them.
       checkAgainstSchema(entry, 'credentials', {});
@@ -93,6 +96,10 @@ export class ConnectorService {
       updatedAt: now,
     };
     await inTransaction(this.deps.db, async (trx) => {
+      const others = (await listInstallations(trx, orgId)).filter((i) => i.connectorId !== entry.id);
+      if (others.some((i) => i.connectorName === installation.connectorName)) {
+        throw new Conflict(`another connector of this organization is named "${installation.connectorName}"; choose another connector_name`);
+      }
       await upsertInstallation(trx, installation);
       await this.deps.audit.append(trx, actor, {
         action: current ? 'connector.reconfigured' : 'connector.installed',
@@ -103,7 +110,7 @@ export class ConnectorService {
           connector_type: entry.type,
           connection_url: redactedUrl(connectionUrl),
           enabled: installation.enabled,
-          credentials: input.credentials != null ? (current?.sealedCredentials ? 'replaced' : 'set') : 'kept',
+          credentials: given ? (sealedCredentials === null ? 'none' : current?.sealedCredentials ? 'replaced' : 'set') : sealedCredentials === null ? 'none' : 'kept',
         },
       });
     });
@@ -145,7 +152,8 @@ export class ConnectorService {
       if (!(err instanceof OutboundRefused)) throw err;
       health = { status: 'unhealthy', message: err.message, latencyMs: null, lastChecked: checkedAt() };
     }
-    await saveInstallationHealth(this.deps.db, { orgId, connectorId: entry.id, health });
+    // Only onto the configuration it checked: a reinstall meanwhile starts again from unknown.
+    await saveInstallationHealth(this.deps.db, { orgId, connectorId: entry.id, health, updatedAt: installed.updatedAt });
     return health;
   }
 
@@ -177,6 +185,7 @@ export class ConnectorService {
       throw new InvalidInput(`must start with ${schemes}`, 'connectionUrl');
     }
     if (url.username || url.password) throw new InvalidInput('must not carry credentials: give them as credentials (write-only, sealed)', 'connectionUrl');
+    if (url.hash) throw new InvalidInput('must not have a fragment (#...)', 'connectionUrl');
     if (!url.hostname) throw new InvalidInput('must name a host', 'connectionUrl');
     if (scheme === 'tcp' && !url.port) throw new InvalidInput('must name a port (tcp://host:port)', 'connectionUrl');
     if (raw.length > 2048) throw new InvalidInput('must be at most 2048 characters', 'connectionUrl');
@@ -197,5 +206,6 @@ export class ConnectorService {
 function redactedUrl(raw: string): string {
   const url = new URL(raw);
   url.search = '';
+  url.hash = '';
   return url.href;
 }

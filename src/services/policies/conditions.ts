@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import {
   ACTION_CONFIG_SCHEMAS,
   ACTION_TYPES,
@@ -14,6 +14,7 @@ import {
   type PolicyAction,
 } from '../../domain/dynamic-policies.js';
 import { InvalidInput } from '../../domain/errors.js';
+import { checkJson, compileSchema } from '../json-schema.js';
 import { EVALUATION_BUDGET_MS, type PatternCache, patternProblem } from './patterns.js';
 
 const MAX_CONDITIONS = 50;
@@ -21,8 +22,7 @@ const MAX_ACTIONS = 10;
 const MAX_LIST_VALUES = 100;
 const MAX_TEXT_VALUE = 1000;
 
-const ajv = new Ajv({ allErrors: false, useDefaults: true, strictTypes: false });
-const ACTION_VALIDATORS = Object.fromEntries(ACTION_TYPES.map((t) => [t, ajv.compile(ACTION_CONFIG_SCHEMAS[t])])) as Record<ActionType, ValidateFunction>;
+const ACTION_VALIDATORS = Object.fromEntries(ACTION_TYPES.map((t) => [t, compileSchema(ACTION_CONFIG_SCHEMAS[t])])) as Record<ActionType, ValidateFunction>;
 const FIELDS: Record<DynamicType, Map<string, ContextField>> = Object.fromEntries(
   Object.entries(CONTEXT_FIELDS).map(([type, fields]) => [type, new Map(fields.map((f) => [f.field, f]))]),
 ) as Record<DynamicType, Map<string, ContextField>>;
@@ -89,17 +89,8 @@ export function checkActions(value: unknown): PolicyAction[] {
     if (!(ACTION_TYPES as readonly string[]).includes(String(type))) throw new InvalidInput(`must be one of ${ACTION_TYPES.join(', ')}`, `${at}.type`);
     const config = a.config === undefined || a.config === null ? {} : a.config;
     if (!isObject(config)) throw new InvalidInput('must be an object', `${at}.config`);
-    const copy = structuredClone(config);
-    const validate = ACTION_VALIDATORS[type];
-    if (!validate(copy)) {
-      const e = validate.errors![0];
-      const path = [`${at}.config`, ...e.instancePath.split('/').filter(Boolean)].join('.');
-      if (e.keyword === 'required') throw new InvalidInput(`is required for ${type}`, `${path}.${String(e.params.missingProperty)}`);
-      if (e.keyword === 'additionalProperties') throw new InvalidInput(`is not a setting of ${type}`, `${path}.${String(e.params.additionalProperty)}`);
-      if (e.keyword === 'enum') throw new InvalidInput(`must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`, path);
-      throw new InvalidInput(e.message ?? 'is not valid', path);
-    }
-    return { type, config: copy };
+    const checked = checkJson(ACTION_VALIDATORS[type], config, `${at}.config`, `is not a setting of ${type}`);
+    return { type, config: checked };
   });
 }
 
