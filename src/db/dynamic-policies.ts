@@ -79,7 +79,7 @@ function filtered(db: Executor, orgId: string, q: DynamicPolicyQuery) {
 const SORT_COLUMNS = { name: 'name_lower', priority: 'priority', created_at: 'created_at', updated_at: 'updated_at' } as const;
 
 export async function listDynamicPolicies(db: Executor, orgId: string, q: DynamicPolicyQuery, page: { offset: number; limit: number }): Promise<DynamicPolicy[]> {
-  const rows = await filtered(db, orgId, q).selectAll().orderBy(SORT_COLUMNS[q.sortBy], q.sortDir).orderBy('id').offset(page.offset).limit(page.limit).execute();
+  const rows = await filtered(db, orgId, q).selectAll().orderBy(SORT_COLUMNS[q.sortBy], q.sortDir).orderBy('id', q.sortDir).offset(page.offset).limit(page.limit).execute();
   return rows.map(toPolicy);
 }
 

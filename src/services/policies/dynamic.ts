@@ -65,6 +65,11 @@ export const DYNAMIC_POLICY_SCHEMA = {
   semantics: 'A policy applies when all its conditions hold. contains, not_contains, in and not_in compare strings case-insensitively; equals is exact; regex is RE2.',
 };
 
+function sameContent(a: DynamicPolicy, b: DynamicPolicy): boolean {
+  const content = ({ version: _v, updatedAt: _u, ...rest }: DynamicPolicy) => JSON.stringify(rest);
+  return content(a) === content(b);
+}
+
 function policyType(value: unknown): DynamicType {
   if (typeof value !== 'string' || value === '') throw new InvalidInput(`is required: one of ${DYNAMIC_TYPES.join(', ')}`, 'type');
   if (!(DYNAMIC_TYPES as readonly string[]).includes(value)) throw new InvalidInput(`must be one of ${DYNAMIC_TYPES.join(', ')}`, 'type');
@@ -150,6 +155,8 @@ export class DynamicPolicyService {
       version: current.version + 1,
       updatedAt: this.now(),
     };
+    // Nothing changed: no new version, no audit event.
+    if (sameContent(current, next)) return current;
     await this.write(actor, orgId, 'updated', async (trx) => {
       if (input.actions != null) await this.routesExist(trx, orgId, next.actions);
       if (next.name.toLowerCase() !== current.name.toLowerCase() && (await dynamicNameTaken(trx, orgId, next.name, id))) throw this.taken(next.name);
@@ -180,7 +187,7 @@ export class DynamicPolicyService {
     return { policy, matched, conditions, actions: matched && policy.enabled ? policy.actions : [] };
   }
 
-  /** A route action must name a provider the runtime can send to. */
+  /** A route action must name a provider of the organization (enabled or not: it may be enabled later). */
   private async routesExist(trx: Trx, orgId: string, actions: PolicyAction[]): Promise<void> {
     for (const [i, a] of actions.entries()) {
       if (a.type !== 'route') continue;

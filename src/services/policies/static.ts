@@ -168,6 +168,9 @@ export class StaticPolicyService {
       version: current.version + 1,
       updatedAt: this.now(),
     });
+    // Nothing changed: no new version, no audit event.
+    const content = ({ version: _v, updatedAt: _u, ...rest }: StaticPolicy) => JSON.stringify(rest);
+    if (content(current) === content(next)) return this.get(actor, id);
     await this.write(actor, orgId, 'updated', async (trx) => {
       if (next.name !== current.name) await this.nameFree(trx, orgId, next.name, id);
       return this.save(trx, next, current.version);
