@@ -96,12 +96,13 @@ export async function saveProvider(db: Executor, p: StoredProvider): Promise<boo
   return Number(r.numUpdatedRows) === 1;
 }
 
-export async function saveProviderHealth(db: Executor, orgId: string, id: string, h: Health): Promise<void> {
+export async function saveProviderHealth(db: Executor, orgId: string, id: string, updatedAt: string, h: Health): Promise<void> {
   await db
     .updateTable('llm_providers')
     .set({ health_status: h.status, health_message: h.message, health_latency_ms: h.latencyMs, health_checked_at: h.lastChecked })
     .where('org_id', '=', orgId)
     .where('id', '=', id)
+    .where('updated_at', '=', updatedAt)
     .execute();
 }
 

@@ -41,6 +41,31 @@ function relocated(from: GraphQLError | null, message: string, extensions: Graph
   return new GraphQLError(message, { nodes: from?.nodes, source: from?.source, positions: from?.positions, path: from?.path, extensions });
 }
 
+// graphql-js words a variable that does not coerce with the value printed in it ("got invalid value { apiKey:
+// "sk-..." }"): the value may be a secret. Only the variable, the path and graphql-js's own wording of the
+// problem (when it is one of these, which name types and fields, never values) are kept.
+const INVALID_VARIABLE = /^Variable "(\$[A-Za-z_]\w*)" got invalid value /;
+const SAFE_REASONS = [
+  /Field "[A-Za-z_]\w*" is not defined by type "[A-Za-z_]\w*"\./,
+  /Field "[A-Za-z_]\w*" of required type "[^"\s]+" was not provided\./,
+  /Expected non-nullable type "[^"\s]+" not to be null\./,
+  /Expected type "[A-Za-z_]\w*" to be an object\./,
+  /Expected type "[A-Za-z_]\w*"\./,
+];
+
+export function withoutVariableValue(message: string): string {
+  const m = INVALID_VARIABLE.exec(message);
+  if (!m) return message;
+  const name = m[1].slice(1);
+  const rest = message.slice(m[0].length);
+  // The path comes after the value; the last one is graphql-js's (a value could only add earlier ones).
+  const paths = [...rest.matchAll(new RegExp(` at "(${name}(?:\\.[A-Za-z_]\\w*|\\[\\d+\\])*)"; `, 'g'))];
+  const at = paths.at(-1);
+  const tail = at ? rest.slice(at.index! + at[0].length) : rest;
+  const reason = SAFE_REASONS.map((r) => r.exec(tail)?.[0]).find(Boolean);
+  return `Variable "${m[1]}" got an invalid value${at ? ` at "${at[1]}"` : ''}; ${reason ?? 'it does not match the type the schema declares.'}`;
+}
+
 /** Domain errors keep their words and gain a code; everything unexpected becomes "Unexpected error.". */
 export function toGraphQLError(error: unknown): GraphQLError {
   const original = error instanceof GraphQLError ? error.originalError : error;
@@ -74,7 +99,7 @@ export function toGraphQLError(error: unknown): GraphQLError {
   // A malformed request is a 400 whatever the Accept header (yoga would answer 200 for application/json).
   const http = kept.http as { status?: number; spec?: boolean } | undefined;
   if (http?.spec) extensions.http = { status: http.status };
-  return relocated(gql, gql.message, extensions);
+  return relocated(gql, withoutVariableValue(gql.message), extensions);
 }
 
 type Result = { errors?: readonly GraphQLError[] };

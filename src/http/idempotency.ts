@@ -48,16 +48,14 @@ function scopeOf(ctx: Context): string | null {
   }
 }
 
+/**
+ * The answer without the secrets it revealed. Only top-level fields: every REST answer that reveals one puts it
+ * there, and deeper down a field named token or password is the caller's own data (a connector's option, a JSON
+ * Schema), which a replay must give back as it was.
+ */
 export function withoutRestSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutRestSecrets);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .filter(([k]) => !REST_SECRET_FIELDS.has(k))
-        .map(([k, v]) => [k, withoutRestSecrets(v)]),
-    );
-  }
-  return value;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([k]) => !REST_SECRET_FIELDS.has(k)));
 }
 
 export class IdempotencyRule {

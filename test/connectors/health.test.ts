@@ -253,7 +253,7 @@ describe('connectors: health is a real reachability check, kept on the connector
   });
 
   it('a listener that accepts but never answers HTTP, with timeout_ms 200 -> unhealthy "no answer within 200 ms"', async () => {
-    await install('custom', { connection_url: `http://127.0.0.1:${silent.port}/`, timeout_ms: 200 }, 200);
+    await install('custom', { connection_url: `http://127.0.0.1:${silent.port}/`, timeout_ms: 200, credentials: {} }, 200);
     const before = silent.connections;
     const body = await health('custom');
     assert.equal(body.status, 'unhealthy');
@@ -264,7 +264,7 @@ describe('connectors: health is a real reachability check, kept on the connector
   });
 
   it('https:// to a listener that does not speak TLS -> unhealthy', async () => {
-    await install('custom', { connection_url: `https://127.0.0.1:${api.port}/`, timeout_ms: 2000 }, 200);
+    await install('custom', { connection_url: `https://127.0.0.1:${api.port}/`, timeout_ms: 2000, credentials: {} }, 200);
     const body = await health('custom');
     assert.equal(body.status, 'unhealthy');
     assert.equal(body.latency_ms, null);

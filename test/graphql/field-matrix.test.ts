@@ -136,6 +136,7 @@ const FAMILY: Record<string, Model[]> = {
   'Mutation.setLlmRouting': MANAGED,
   'Mutation.testLlmProvider': MANAGED,
   'Mutation.installConnector': MANAGED,
+  'Mutation.checkConnectorHealth': MANAGED,
   'Mutation.uninstallConnector': MANAGED,
   'Mutation.createDynamicPolicy': MANAGED,
   'Mutation.updateDynamicPolicy': MANAGED,

@@ -26,10 +26,10 @@ function areaOf(path: string): 'providers' | 'connectors' | 'policies' {
   return 'policies';
 }
 
-/** Reads of runtime management, whatever the method: evaluating a text or a context, checking a connector. */
+/** Reads of runtime management, whatever the method: evaluating a text or a context. */
 function isManagedRead(method: string, path: string): boolean {
   if (method === 'GET') return true;
-  return method === 'POST' && (/policies(\/:id)?\/test$/.test(path) || /^\/api\/v1\/connectors\/:id\/health$/.test(path));
+  return method === 'POST' && /policies(\/:id)?\/test$/.test(path);
 }
 
 function familyOf(method: string, path: string): Family {

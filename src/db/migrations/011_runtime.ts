@@ -52,6 +52,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('connectors_pk', ['org_id', 'connector_id'])
     .execute();
+  await sql`create unique index connectors_org_name on connectors (org_id, connector_name)`.execute(db);
 
   await db.schema
     .createTable('static_policies')

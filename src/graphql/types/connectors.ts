@@ -74,11 +74,10 @@ builder.queryFields((t) => ({
   }),
   connectorHealth: t.field({
     type: HealthRef,
-    // Observing is a read: it keeps what it saw as the health, and changes no configuration.
     authScopes: read,
-    description: 'A real reachability check within the timeout (TCP connect, or any HTTPS answer); kept as the health.',
+    description: 'A live reachability check within the timeout (TCP connect, or any HTTPS answer). Keeps nothing: checkConnectorHealth does.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => ctx.services.connectors.checkHealth(ctx.actor, String(id)),
+    resolve: (_root, { id }, ctx) => ctx.services.connectors.checkHealth(ctx.actor, String(id), false),
   }),
 }));
 
@@ -88,6 +87,13 @@ builder.mutationFields((t) => ({
     authScopes: write,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: InstallInput, required: true }) },
     resolve: (_root, { id, input }, ctx) => ctx.services.connectors.install(ctx.actor, String(id), input),
+  }),
+  checkConnectorHealth: t.field({
+    type: HealthRef,
+    authScopes: write,
+    description: "The same live check, kept as the installation's health (health_status).",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.services.connectors.checkHealth(ctx.actor, String(id), true),
   }),
   uninstallConnector: t.boolean({
     authScopes: write,

@@ -45,10 +45,10 @@ function connectorJson(c: Item): Record<string, unknown> {
   };
 }
 
-const health = (op: string) => ({
-  operation: `query($id: ID!) { ${op}: connectorHealth(id: $id) { status message latencyMs lastChecked } }`,
+const health = (kind: 'query' | 'mutation', field: string) => ({
+  operation: `${kind}($id: ID!) { ${field}(id: $id) { status message latencyMs lastChecked } }`,
   variables: (req: { params: Record<string, string> }) => ({ id: req.params.id }),
-  respond: (d: any, req: { params: Record<string, string> }) => ({ status: 200, body: { id: req.params.id, ...(snakeKeys(d[op]) as object) } }),
+  respond: (d: any, req: { params: Record<string, string> }) => ({ status: 200, body: { id: req.params.id, ...(snakeKeys(d[field]) as object) } }),
 });
 
 export const connectorRoutes = [
@@ -72,6 +72,7 @@ export const connectorRoutes = [
     variables: (req) => ({ id: req.params.id }),
     respond: () => ({ status: 204 }),
   }),
-  route('GET', `${BASE}/:id/health`, health('connectorHealth')),
-  route('POST', `${BASE}/:id/health`, health('connectorHealth')),
+  // GET looks (any reader); POST looks and keeps what it saw as the connector's health_status (a write).
+  route('GET', `${BASE}/:id/health`, health('query', 'connectorHealth')),
+  route('POST', `${BASE}/:id/health`, health('mutation', 'checkConnectorHealth')),
 ];

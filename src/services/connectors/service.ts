@@ -1,6 +1,7 @@
 import type { SecretBox } from '../../crypto/secret-box.js';
 import { deleteInstallation, findInstallation, listInstallations, saveInstallationHealth, type StoredInstallation, upsertInstallation } from '../../db/connectors.js';
 import { inTransaction } from '../../db/database.js';
+import { lockOrganization } from '../../db/organizations.js';
 import { CONNECTOR_CATALOGUE, type CatalogueEntry, type Installation } from '../../domain/connectors.js';
 import { Conflict, InvalidInput, NotFound } from '../../domain/errors.js';
 import type { Health } from '../../domain/providers.js';
@@ -60,25 +61,54 @@ export class ConnectorService {
     return { entry, installation: i ? visible(i) : null };
   }
 
-  /** Installs, or reconfigures what is installed (credentials omitted: kept). */
+  /** Installs, or reconfigures what is installed (credentials omitted: kept, as long as the host stays). */
   async install(actor: Actor, id: string, input: InstallInput): Promise<{ item: CatalogueItem; created: boolean }> {
     const orgId = tenantOf(actor);
     const entry = this.entry(id);
-    const current = await findInstallation(this.deps.db, orgId, entry.id);
+    return inTransaction(this.deps.db, async (trx) => {
+      // Read under the organization's lock: a concurrent uninstall or install is not written over.
+      await lockOrganization(trx, orgId);
+      const current = await findInstallation(trx, orgId, entry.id);
+      const installation = this.configured(entry, orgId, current, input);
+      const others = (await listInstallations(trx, orgId)).filter((i) => i.connectorId !== entry.id);
+      if (others.some((i) => i.connectorName === installation.connectorName)) {
+        throw new Conflict(`another connector of this organization is named "${installation.connectorName}"; choose another connector_name`);
+      }
+      await upsertInstallation(trx, installation);
+      const given = input.credentials != null;
+      await this.deps.audit.append(trx, actor, {
+        action: current ? 'connector.reconfigured' : 'connector.installed',
+        orgId,
+        targetType: 'connector',
+        targetId: entry.id,
+        details: {
+          connector_type: entry.type,
+          connection_url: redactedUrl(installation.connectionUrl),
+          enabled: installation.enabled,
+          credentials: installation.sealedCredentials === null ? 'none' : !given ? 'kept' : current?.sealedCredentials ? 'replaced' : 'set',
+        },
+      });
+      return { item: { entry, installation: visible(installation) }, created: !current };
+    });
+  }
+
+  private configured(entry: CatalogueEntry, orgId: string, current: StoredInstallation | null, input: InstallInput): StoredInstallation {
     const now = this.deps.clock.now().toISOString();
     const connectionUrl = this.connectionUrl(entry, input.connectionUrl ?? current?.connectionUrl ?? null);
     const options = checkAgainstSchema(entry, 'options', input.options ?? current?.options ?? {});
     let sealedCredentials = current?.sealedCredentials ?? null;
-    const given = input.credentials != null;
-    if (given) {
-      const credentials = checkAgainstSchema(entry, 'credentials', input.credentials!);
+    if (input.credentials != null) {
+      const credentials = checkAgainstSchema(entry, 'credentials', input.credentials);
       // {} is no credentials (a custom connector that needs none), not an empty secret.
       sealedCredentials = Object.keys(credentials).length > 0 ? this.box.seal(JSON.stringify(credentials), CREDENTIALS_CONTEXT) : null;
     } else if (!sealedCredentials) {
       // A type whose schema requires fields cannot run without them.
       checkAgainstSchema(entry, 'credentials', {});
+    } else if (current && new URL(connectionUrl).host !== new URL(current.connectionUrl).host) {
+      // Otherwise whoever may reconfigure could point the connector at their own host, credentials and all.
+      throw new InvalidInput('must be given again when connection_url names another host: stored credentials only go where they were given for', 'credentials');
     }
-    const installation: StoredInstallation = {
+    return {
       orgId,
       connectorId: entry.id,
       connectorName: this.label(input.connectorName ?? current?.connectorName ?? entry.id, 'connectorName', /^[a-z0-9][a-z0-9_-]{0,62}$/),
@@ -95,26 +125,6 @@ export class ConnectorService {
       installedAt: current?.installedAt ?? now,
       updatedAt: now,
     };
-    await inTransaction(this.deps.db, async (trx) => {
-      const others = (await listInstallations(trx, orgId)).filter((i) => i.connectorId !== entry.id);
-      if (others.some((i) => i.connectorName === installation.connectorName)) {
-        throw new Conflict(`another connector of this organization is named "${installation.connectorName}"; choose another connector_name`);
-      }
-      await upsertInstallation(trx, installation);
-      await this.deps.audit.append(trx, actor, {
-        action: current ? 'connector.reconfigured' : 'connector.installed',
-        orgId,
-        targetType: 'connector',
-        targetId: entry.id,
-        details: {
-          connector_type: entry.type,
-          connection_url: redactedUrl(connectionUrl),
-          enabled: installation.enabled,
-          credentials: given ? (sealedCredentials === null ? 'none' : current?.sealedCredentials ? 'replaced' : 'set') : sealedCredentials === null ? 'none' : 'kept',
-        },
-      });
-    });
-    return { item: { entry, installation: visible(installation) }, created: !current };
   }
 
   async uninstall(actor: Actor, id: string): Promise<void> {
@@ -128,9 +138,9 @@ export class ConnectorService {
 
   /**
    * A real reachability check within the connector's timeout: a TCP connect for databases, an HTTPS request
-   * (any HTTP answer counts as reachable) for APIs. Kept as the installation's health.
+   * (any HTTP answer counts as reachable) for APIs. Kept as the installation's health when `keep` (a write).
    */
-  async checkHealth(actor: Actor, id: string): Promise<Health> {
+  async checkHealth(actor: Actor, id: string, keep: boolean): Promise<Health> {
     const orgId = tenantOf(actor);
     const entry = this.entry(id);
     const installed = await findInstallation(this.deps.db, orgId, entry.id);
@@ -152,6 +162,7 @@ export class ConnectorService {
       if (!(err instanceof OutboundRefused)) throw err;
       health = { status: 'unhealthy', message: err.message, latencyMs: null, lastChecked: checkedAt() };
     }
+    if (!keep) return health;
     // Only onto the configuration it checked: a reinstall meanwhile starts again from unknown.
     await saveInstallationHealth(this.deps.db, { orgId, connectorId: entry.id, health, updatedAt: installed.updatedAt });
     return health;

@@ -21,6 +21,8 @@ const MAX_CONDITIONS = 50;
 const MAX_ACTIONS = 10;
 const MAX_LIST_VALUES = 100;
 const MAX_TEXT_VALUE = 1000;
+/** What a regex condition reads of a context value: as much as a static policy's /test takes. */
+const MAX_MATCHED_TEXT = 256 * 1024;
 
 const ACTION_VALIDATORS = Object.fromEntries(ACTION_TYPES.map((t) => [t, compileSchema(ACTION_CONFIG_SCHEMAS[t])])) as Record<ActionType, ValidateFunction>;
 const FIELDS: Record<DynamicType, Map<string, ContextField>> = Object.fromEntries(
@@ -144,6 +146,7 @@ function evaluate(c: Condition, kind: ContextField['kind'], context: Record<stri
       return c.operator === 'in' ? said(any, `is one of ${JSON.stringify(c.value)}`) : said(!any, `is none of ${JSON.stringify(c.value)}`);
     }
     case 'regex': {
+      if (String(actual).length > MAX_MATCHED_TEXT) return result(false, `${c.field} is longer than the ${MAX_MATCHED_TEXT} characters a regex condition reads`);
       const m = patterns.matches(String(c.value), String(actual), deadline, 1);
       if (!m) return result(false, `${c.field}: the evaluation ran out of its ${EVALUATION_BUDGET_MS} ms budget`);
       return said(m.count > 0, `matches /${String(c.value)}/`);
@@ -154,5 +157,9 @@ function evaluate(c: Condition, kind: ContextField['kind'], context: Record<stri
 /** Every condition of a policy against a sample context: all must hold for its actions to apply. */
 export function evaluateConditions(type: DynamicType, conditions: Condition[], context: Record<string, unknown>, patterns: PatternCache): ConditionResult[] {
   const deadline = performance.now() + EVALUATION_BUDGET_MS;
-  return conditions.map((c) => evaluate(c, FIELDS[type].get(c.field)?.kind ?? 'string', context, patterns, deadline));
+  return conditions.map((c) =>
+    performance.now() > deadline
+      ? { ...c, actual: null, matched: false, explanation: `not evaluated: the evaluation ran out of its ${EVALUATION_BUDGET_MS} ms budget` }
+      : evaluate(c, FIELDS[type].get(c.field)?.kind ?? 'string', context, patterns, deadline),
+  );
 }

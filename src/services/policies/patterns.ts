@@ -5,6 +5,8 @@ import safeRegex from 'safe-regex2';
 export const MAX_PATTERN_LENGTH = 2000;
 /** What one evaluation may take before it stops and fails closed; no input holds the event loop longer. */
 export const EVALUATION_BUDGET_MS = 1000;
+/** Counted repetition above this (x{1000}) makes a linear matcher's single pass slow by that factor. */
+export const MAX_REPEAT = 100;
 
 /**
  * RE2 spellings JavaScript lacks, in JavaScript's terms: safe-regex2 parses JavaScript syntax, and judges the
@@ -37,6 +39,9 @@ export function patternProblem(pattern: string): string | null {
   } catch (err) {
     const detail = (err as Error).message.replace(/^error parsing regexp: /, '');
     return `is not a valid regular expression (RE2 syntax: no backreferences or lookaround): ${detail}`;
+  }
+  for (const m of pattern.matchAll(/(?<!\\)\{(\d+)(?:,(\d*))?\}/g)) {
+    if (Number(m[1]) > MAX_REPEAT || Number(m[2] || 0) > MAX_REPEAT) return `must not repeat anything more than ${MAX_REPEAT} times ({n,m} counts up to ${MAX_REPEAT})`;
   }
   const js = asJavaScript(pattern);
   try {
@@ -78,6 +83,7 @@ export class PatternCache {
 
   /** Every match of `pattern` in `text`; null when the deadline (a performance.now() value) passed first. */
   matches(pattern: string, text: string, deadline: number, limit: number): PatternMatches | null {
+    if (performance.now() > deadline) return null;
     const m = this.get(pattern).matcher(text);
     const ranges: [number, number][] = [];
     let count = 0;

@@ -358,6 +358,8 @@ export class StaticPolicyService {
     return inTransaction(this.deps.db, async (trx) => {
       await lockOrganization(trx, orgId);
       const o = await apply(trx);
+      // The snapshot is of the row as locked, not as read before: a concurrent update is in it.
+      let current = policy;
       let version: number;
       if (policy.tier === 'system') {
         version = (await latestPolicyVersion(trx, orgId, policy.id)) + 1;
@@ -365,9 +367,9 @@ export class StaticPolicyService {
         const fresh = await findStaticPolicy(trx, orgId, policy.id);
         if (!fresh) throw this.missing(policy.id);
         version = fresh.version + 1;
-        await this.save(trx, { ...fresh, version, updatedAt: this.now() }, fresh.version);
+        current = await this.save(trx, { ...fresh, version, updatedAt: this.now() }, fresh.version);
       }
-      await recordVersion(trx, actor, { orgId, policyId: policy.id, version, changeType: change, snapshot: { ...snapshotOf(policy), version, override: withoutOrg(o) }, at: this.now() });
+      await recordVersion(trx, actor, { orgId, policyId: policy.id, version, changeType: change, snapshot: { ...snapshotOf(current), version, override: withoutOrg(o) }, at: this.now() });
       await this.deps.audit.append(trx, actor, {
         action: `static_policy.${change}`,
         orgId,

@@ -1,5 +1,5 @@
 import type { SecretBox } from '../../crypto/secret-box.js';
-import { inTransaction } from '../../db/database.js';
+import { type Executor, inTransaction } from '../../db/database.js';
 import {
   countProviders,
   deleteProvider,
@@ -20,7 +20,7 @@ import type { OutboundClient } from '../../outbound/client.js';
 import { type Actor, tenantOf } from '../actor.js';
 import type { ServiceDeps } from '../deps.js';
 import * as check from './input.js';
-import { type ProbeResult, probe } from './probe.js';
+import { baseUrl, type ProbeResult, probe } from './probe.js';
 
 export const PROVIDER_KEY_CONTEXT = 'llm_providers.api_key';
 
@@ -103,15 +103,34 @@ export class ProviderService {
     return visible(provider);
   }
 
-  /** Changes the fields the input carries and keeps the others, the stored key included. */
+  /**
+   * Changes the fields the input carries and keeps the others, the stored key included, except where the key
+   * would go: a kept key is never sent to another origin or type than the one it was given for.
+   */
   async update(actor: Actor, name: string, input: check.ProviderInput): Promise<LlmProvider> {
     const orgId = tenantOf(actor);
-    const current = await this.stored(orgId, name);
+    return inTransaction(this.deps.db, async (trx) => {
+      // Read under the organization's lock: a concurrent routing change or key rotation is not written over.
+      await lockOrganization(trx, orgId);
+      const current = await this.stored(orgId, name, trx);
+      const next = this.changed(current, input);
+      if (!(await saveProvider(trx, next))) throw this.missing(name);
+      await this.deps.audit.append(trx, actor, {
+        action: 'llm_provider.updated',
+        orgId,
+        targetType: 'llm_provider',
+        targetId: name,
+        details: { ...this.summary(next), api_key: input.apiKey === undefined ? 'kept' : input.apiKey === null ? 'removed' : 'replaced' },
+      });
+      return visible(next);
+    });
+  }
+
+  private changed(current: StoredProvider, input: check.ProviderInput): StoredProvider {
     if (input.name !== undefined && input.name !== current.name) throw new InvalidInput('cannot change: a provider is known by its name (create another and delete this one)', 'name');
-    const type = input.type === undefined ? current.type : check.providerType(input.type);
-    const keyChange = input.apiKey === undefined ? 'kept' : input.apiKey === null ? 'removed' : 'replaced';
+    const type = input.type == null ? current.type : check.providerType(input.type);
     const sealedApiKey =
-      keyChange === 'kept' ? current.sealedApiKey : keyChange === 'removed' ? null : this.box.seal(check.apiKey(input.apiKey!), PROVIDER_KEY_CONTEXT);
+      input.apiKey === undefined ? current.sealedApiKey : input.apiKey === null ? null : this.box.seal(check.apiKey(input.apiKey), PROVIDER_KEY_CONTEXT);
     const next: StoredProvider = {
       ...current,
       type,
@@ -128,17 +147,15 @@ export class ProviderService {
       settings: input.settings == null ? current.settings : check.settings(input.settings),
       updatedAt: this.now(),
     };
-    await inTransaction(this.deps.db, async (trx) => {
-      if (!(await saveProvider(trx, next))) throw this.missing(name);
-      await this.deps.audit.append(trx, actor, {
-        action: 'llm_provider.updated',
-        orgId,
-        targetType: 'llm_provider',
-        targetId: name,
-        details: { ...this.summary(next), api_key: keyChange },
-      });
-    });
-    return visible(next);
+    const redirected = next.type !== current.type || new URL(baseUrl(next)).origin !== new URL(baseUrl(current)).origin;
+    // Otherwise whoever may edit a provider could point it at their own host and have /test hand them the key.
+    if (redirected && input.apiKey === undefined && current.sealedApiKey !== null) {
+      throw new InvalidInput('must be given again (or null) when the endpoint origin or the type changes: a stored key is only sent where it was given for', 'apiKey');
+    }
+    const reached = (p: StoredProvider) => JSON.stringify([p.type, baseUrl(p), p.sealedApiKey, p.settings]);
+    // What was checked is no longer what would be called.
+    if (reached(next) !== reached(current)) next.health = { status: 'unknown', message: null, latencyMs: null, lastChecked: null };
+    return next;
   }
 
   async remove(actor: Actor, name: string): Promise<void> {
@@ -198,7 +215,8 @@ export class ProviderService {
     const result = await probe(this.outbound, p, key, () => this.now());
     const { httpStatus, ...health } = result;
     await inTransaction(this.deps.db, async (trx) => {
-      await saveProviderHealth(trx, orgId, p.id, health);
+      // Only onto the configuration it checked: a change meanwhile starts again from unknown.
+      await saveProviderHealth(trx, orgId, p.id, p.updatedAt, health);
       await this.deps.audit.append(trx, actor, {
         action: 'llm_provider.tested',
         orgId,
@@ -211,8 +229,8 @@ export class ProviderService {
     return result;
   }
 
-  private async stored(orgId: string, name: string): Promise<StoredProvider> {
-    const p = name.length <= 63 ? await findProvider(this.deps.db, orgId, name) : null;
+  private async stored(orgId: string, name: string, db: Executor = this.deps.db): Promise<StoredProvider> {
+    const p = name.length <= 63 ? await findProvider(db, orgId, name) : null;
     if (!p) throw this.missing(name);
     return p;
   }
