@@ -45,25 +45,33 @@ function relocated(from: GraphQLError | null, message: string, extensions: Graph
 // "sk-..." }"): the value may be a secret. Only the variable, the path and graphql-js's own wording of the
 // problem (when it is one of these, which name types and fields, never values) are kept.
 const INVALID_VARIABLE = /^Variable "(\$[A-Za-z_]\w*)" got invalid value /;
-const SAFE_REASONS = [
-  /Field "[A-Za-z_]\w*" is not defined by type "[A-Za-z_]\w*"\./,
-  /Field "[A-Za-z_]\w*" of required type "[^"\s]+" was not provided\./,
-  /Expected non-nullable type "[^"\s]+" not to be null\./,
-  /Expected type "[A-Za-z_]\w*" to be an object\./,
-  /Expected type "[A-Za-z_]\w*"\./,
+const SAFE_REASONS: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/Field "[A-Za-z_]\w*" is not defined by type "[A-Za-z_]\w*"\./g, (m) => m[0]],
+  [/Field "[A-Za-z_]\w*" of required type "[^"\s]+" was not provided\./g, (m) => m[0]],
+  [/Expected non-nullable type "[^"\s]+" not to be null\./g, (m) => m[0]],
+  [/Expected type "[A-Za-z_]\w*" to be an object\./g, (m) => m[0]],
+  [/Expected type "[A-Za-z_]\w*"\./g, (m) => m[0]],
+  // The enum's name, not the value sent.
+  [/Value "(?:[^"\\]|\\.)*" does not exist in "([A-Za-z_]\w*)" enum\./g, (m) => `Value does not exist in "${m[1]}" enum.`],
 ];
+// graphql-js's suggestions name the schema's fields and values, never the input's.
+const SUGGESTED = /^ Did you mean (?:the enum value )?"[A-Za-z_]\w*"(?:(?:, | or |, or )(?:the enum value )?"[A-Za-z_]\w*")*\?/;
 
 export function withoutVariableValue(message: string): string {
   const m = INVALID_VARIABLE.exec(message);
   if (!m) return message;
   const name = m[1].slice(1);
   const rest = message.slice(m[0].length);
-  // The path comes after the value; the last one is graphql-js's (a value could only add earlier ones).
-  const paths = [...rest.matchAll(new RegExp(` at "(${name}(?:\\.[A-Za-z_]\\w*|\\[\\d+\\])*)"; `, 'g'))];
-  const at = paths.at(-1);
-  const tail = at ? rest.slice(at.index! + at[0].length) : rest;
-  const reason = SAFE_REASONS.map((r) => r.exec(tail)?.[0]).find(Boolean);
-  return `Variable "${m[1]}" got an invalid value${at ? ` at "${at[1]}"` : ''}; ${reason ?? 'it does not match the type the schema declares.'}`;
+  // The path and the reason come after the value; the last of each is graphql-js's (a value could only add earlier ones).
+  const at = [...rest.matchAll(new RegExp(` at "(${name}(?:\\.[A-Za-z_]\\w*|\\[\\d+\\])*)"; `, 'g'))].at(-1);
+  let reason: { index: number; end: number; text: string } | null = null;
+  for (const [pattern, word] of SAFE_REASONS) {
+    for (const r of rest.matchAll(pattern)) {
+      if (!reason || r.index! > reason.index) reason = { index: r.index!, end: r.index! + r[0].length, text: word(r as RegExpExecArray) };
+    }
+  }
+  const hint = reason ? (SUGGESTED.exec(rest.slice(reason.end))?.[0] ?? '') : '';
+  return `Variable "${m[1]}" got an invalid value${at ? ` at "${at[1]}"` : ''}; ${reason ? reason.text + hint : 'it does not match the type the schema declares.'}`;
 }
 
 /** Domain errors keep their words and gain a code; everything unexpected becomes "Unexpected error.". */

@@ -41,6 +41,14 @@ describe('GraphQL variable errors never repeat the value', () => {
       withoutVariableValue('Variable "$input" got invalid value "sk-1" at "input.credentials"; Expected type "JSONObject". JSONObject cannot represent non-object value: sk-1'),
       'Variable "$input" got an invalid value at "input.credentials"; Expected type "JSONObject".',
     );
+    assert.equal(
+      withoutVariableValue('Variable "$input" got invalid value "sk-1" at "input.role"; Value "sk-1" does not exist in "Role" enum. Did you mean the enum value "owner"?'),
+      'Variable "$input" got an invalid value at "input.role"; Value does not exist in "Role" enum. Did you mean the enum value "owner"?',
+    );
+    assert.equal(
+      withoutVariableValue('Variable "$i" got invalid value { orgID: "a" }; Field "orgID" is not defined by type "LoginInput". Did you mean "orgId"?'),
+      'Variable "$i" got an invalid value; Field "orgID" is not defined by type "LoginInput". Did you mean "orgId"?',
+    );
     assert.equal(withoutVariableValue('Cannot query field "x" on type "Query".'), 'Cannot query field "x" on type "Query".');
   });
 });
