@@ -13,6 +13,7 @@ import type { Context } from '../context.js';
 import { DomainError, InvalidInput } from '../domain/errors.js';
 import { type DeclaredScopes, authorizeScopes } from '../graphql/builder.js';
 import { compileOperation, located } from '../graphql/compiled-execution.js';
+import { withoutVariableValue } from '../graphql/yoga.js';
 import { isJsonContentType } from '../http/boundary.js';
 import { errorResponse, internalErrorBody } from '../http/error-response.js';
 import { type IdempotencyRule, withoutRestSecrets } from '../http/idempotency.js';
@@ -133,7 +134,7 @@ export function mountRoutes(app: Hono<any>, routes: Route[], deps: RouterDeps): 
     const failure = firstDomainError(result);
     if (failure instanceof DomainError) throw failure;
     if (failure) {
-      logger.error({ req_id: ctx.requestMeta.id, err: failure.message, route: `${r.method} ${r.path}` }, 'route failed');
+      logger.error({ req_id: ctx.requestMeta.id, err: withoutVariableValue(failure.message), route: `${r.method} ${r.path}` }, 'route failed');
       return { status: 500, body: internalErrorBody() };
     }
     return r.respond(result.data, req, ctx);

@@ -13,7 +13,7 @@ describe('connector credentials stay with their host; a GET of health keeps noth
     server = createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as { port: number }).port;
-    h = await Harness.start({ outboundAllowHosts: [`127.0.0.1:${port}`] });
+    h = await Harness.start({ outboundAllowHosts: [`127.0.0.1:${port}`, `127.0.0.1:${port + 1}`] });
     await h.createOrg('acme');
     cookie = await h.login('acme');
     const r = await h.call('POST', `${BASE}/postgres/install`, { cookie, body: { connection_url: `postgres://127.0.0.1:${port}/app`, credentials: { username: 'app', password: 'pg-secret-original' } } });
@@ -32,6 +32,27 @@ describe('connector credentials stay with their host; a GET of health keeps noth
     assert.equal(r.status, 400, JSON.stringify(r.body));
     assert.equal(r.body.error.field, 'credentials');
     assert.deepEqual(await row(), stored);
+  });
+
+  for (const [what, url] of [
+    ['another port', (port: number) => `postgres://127.0.0.1:${port + 1}/app`],
+    ['a query that switches TLS off', (port: number) => `postgres://127.0.0.1:${port}/app?sslmode=disable`],
+  ] as const) {
+    it(`a reinstall with ${what} and no credentials -> 400 credentials`, async () => {
+      const stored = await row();
+      const r = await h.call('POST', `${BASE}/postgres/install`, { cookie, body: { connection_url: url(port) } });
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.equal(r.body.error.field, 'credentials');
+      assert.deepEqual(await row(), stored);
+    });
+  }
+
+  it('a host in the query (libpq host=, hostaddr=) is refused: drivers would connect there instead', async () => {
+    for (const q of ['host=evil.example', 'hostaddr=203.0.113.9']) {
+      const r = await h.call('POST', `${BASE}/postgres/install`, { cookie, body: { connection_url: `postgres://127.0.0.1:${port}/app?${q}`, credentials: { username: 'a', password: 'b-not-shown' } } });
+      assert.equal(r.status, 400, q);
+      assert.equal(r.body.error.field, 'connection_url');
+    }
   });
 
   it('a reinstall on the same host keeps the credentials', async () => {

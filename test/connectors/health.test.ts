@@ -217,7 +217,7 @@ describe('connectors: health is a real reachability check, kept on the connector
   });
 
   it('a 500 is an answer too: healthy', async () => {
-    await install('custom', { connection_url: `http://127.0.0.1:${api.port}/broken` }, 200);
+    await install('custom', { connection_url: `http://127.0.0.1:${api.port}/broken`, credentials: {} }, 200);
     const body = await health('custom');
     assert.equal(body.status, 'healthy');
     assert.equal(body.message, 'reachable (HTTP 500)');
@@ -244,7 +244,7 @@ describe('connectors: health is a real reachability check, kept on the connector
   });
 
   it('a redirect is not followed: unhealthy', async () => {
-    await install('custom', { connection_url: `http://127.0.0.1:${api.port}/moved` }, 200);
+    await install('custom', { connection_url: `http://127.0.0.1:${api.port}/moved`, credentials: {} }, 200);
     const from = api.seen.length;
     const body = await health('custom');
     assert.equal(body.status, 'unhealthy');

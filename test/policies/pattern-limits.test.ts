@@ -29,6 +29,13 @@ describe('pattern limits that keep one evaluation short', () => {
     assert.equal((await h.runtime.database.db.selectFrom('static_policies').select('id').execute()).length, 0);
   });
 
+  it('an escaped backslash before a count is still a count; a big group repeated counts once per repetition', () => {
+    assert.match(patternProblem('\\\\{1000}') ?? '', /more than 100 times/);
+    assert.match(patternProblem(`(?:${'[a-z]'.repeat(380)}){100}`) ?? '', /expands to more than 2000 matching steps/);
+    assert.equal(patternProblem('(?:ab){100}'), null);
+    assert.equal(patternProblem('[{]1000}'), null, 'a brace in a class is a literal');
+  });
+
   it('a deadline already passed stops before the first pass over the text', () => {
     assert.equal(new PatternCache().matches('a', 'a'.repeat(10), performance.now() - 1, 10), null);
   });

@@ -31,11 +31,20 @@ describe('a provider key stays with its destination', () => {
     });
   }
 
-  it('another path on the same origin keeps the key', async () => {
-    const r = await h.call('PUT', `${BASE}/main`, { cookie, body: { endpoint: 'https://llm.acme.example/openai/v1' } });
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.equal(r.body.has_api_key, true);
-    assert.equal(r.body.health.status, 'unknown');
+  it('another path on the same origin is another destination too (gateways tell tenants apart by path)', async () => {
+    const stored = await row();
+    const r = await h.call('PUT', `${BASE}/main`, { cookie, body: { endpoint: 'https://llm.acme.example/tenant-b/v1' } });
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.equal(r.body.error.field, 'api_key');
+    assert.deepEqual(await row(), stored);
+  });
+
+  it('a change that keeps the destination keeps the key, and resets health when settings change', async () => {
+    const same = await h.call('PUT', `${BASE}/main`, { cookie, body: { endpoint: 'https://LLM.acme.example:443/v1/', model: 'gpt-4.1' } });
+    assert.equal(same.status, 200, JSON.stringify(same.body));
+    assert.equal(same.body.has_api_key, true);
+    const settings = await h.call('PUT', `${BASE}/main`, { cookie, body: { settings: { note: 'x' } } });
+    assert.equal(settings.body.health.status, 'unknown');
   });
 
   it('another origin with a new key, or with the key removed, is allowed', async () => {

@@ -104,9 +104,9 @@ export class ConnectorService {
     } else if (!sealedCredentials) {
       // A type whose schema requires fields cannot run without them.
       checkAgainstSchema(entry, 'credentials', {});
-    } else if (current && new URL(connectionUrl).host !== new URL(current.connectionUrl).host) {
+    } else if (current && destination(entry, connectionUrl) !== destination(entry, current.connectionUrl)) {
       // Otherwise whoever may reconfigure could point the connector at their own host, credentials and all.
-      throw new InvalidInput('must be given again when connection_url names another host: stored credentials only go where they were given for', 'credentials');
+      throw new InvalidInput('must be given again when connection_url names another destination (scheme, host, port or parameters): stored credentials only go where they were given for', 'credentials');
     }
     return {
       orgId,
@@ -202,6 +202,8 @@ export class ConnectorService {
     if (raw.length > 2048) throw new InvalidInput('must be at most 2048 characters', 'connectionUrl');
     for (const key of url.searchParams.keys()) {
       if (/pass|pwd|secret|token|key/i.test(key)) throw new InvalidInput(`must not carry "${key}": secrets belong in credentials (write-only, sealed)`, 'connectionUrl');
+      // Drivers would connect there instead, past the address check below.
+      if (/^(host|hostaddr)$/i.test(key)) throw new InvalidInput(`must not carry "${key}": name the host in the URL itself`, 'connectionUrl');
     }
     // Judged as the outbound client will judge it: host and port, whatever the scheme.
     const web = scheme === 'https' || scheme === 'http';
@@ -211,6 +213,17 @@ export class ConnectorService {
     if (unreachable) throw new InvalidInput(unreachable, 'connectionUrl');
     return raw;
   }
+}
+
+/**
+ * Where credentials would be sent: scheme, host (case and a trailing dot folded), port (the default filled in)
+ * and the query, where drivers take another host (libpq's host=, hostaddr=) or switch TLS off (sslmode=).
+ */
+function destination(entry: CatalogueEntry, raw: string): string {
+  const url = new URL(raw);
+  const scheme = url.protocol.replace(/:$/, '');
+  const port = url.port || (scheme === 'https' ? '443' : scheme === 'http' ? '80' : String(entry.defaultPort ?? ''));
+  return JSON.stringify([scheme, url.hostname.toLowerCase().replace(/\.$/, ''), port, url.search]);
 }
 
 /** The URL without query (where drivers take passwords, sslkey paths): what the audit trail may keep. */

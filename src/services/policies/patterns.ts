@@ -7,6 +7,61 @@ export const MAX_PATTERN_LENGTH = 2000;
 export const EVALUATION_BUDGET_MS = 1000;
 /** Counted repetition above this (x{1000}) makes a linear matcher's single pass slow by that factor. */
 export const MAX_REPEAT = 100;
+/**
+ * What a pattern may expand to (each atom once, a repeated group once per repetition): a linear matcher's pass
+ * costs about this many steps per character of text, so this bounds one pass over the largest text.
+ */
+export const MAX_EXPANDED = 2000;
+
+/**
+ * The pattern's size once counted repetitions are spelled out, or 'repeat' for a count above MAX_REPEAT.
+ * Escapes and classes are one atom each, so an escaped brace or a brace inside a class counts nothing.
+ */
+function expandedSize(pattern: string): number | 'repeat' {
+  const frames: number[] = [0];
+  let last = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      i++;
+      last = 1;
+      frames[frames.length - 1] += 1;
+    } else if (c === '[') {
+      let j = i + 1;
+      if (pattern[j] === '^') j++;
+      if (pattern[j] === ']') j++;
+      for (; j < pattern.length && pattern[j] !== ']'; j++) if (pattern[j] === '\\') j++;
+      i = j;
+      last = 1;
+      frames[frames.length - 1] += 1;
+    } else if (c === '(') {
+      frames.push(0);
+      last = 0;
+    } else if (c === ')') {
+      last = frames.pop() ?? 0;
+      if (frames.length === 0) frames.push(0);
+      frames[frames.length - 1] += last;
+    } else if (c === '{') {
+      const m = /^\{(\d+)(?:,(\d*))?\}/.exec(pattern.slice(i));
+      if (!m) {
+        last = 1;
+        frames[frames.length - 1] += 1;
+        continue;
+      }
+      const count = Math.max(Number(m[1]), Number(m[2] || 0));
+      if (count > MAX_REPEAT) return 'repeat';
+      frames[frames.length - 1] += last * (count - 1);
+      last *= count;
+      i += m[0].length - 1;
+    } else if (c === '*' || c === '+' || c === '?' || c === '|') {
+      if (c === '|') last = 0;
+    } else {
+      last = 1;
+      frames[frames.length - 1] += 1;
+    }
+  }
+  return frames.reduce((a, b) => a + b, 0);
+}
 
 /**
  * RE2 spellings JavaScript lacks, in JavaScript's terms: safe-regex2 parses JavaScript syntax, and judges the
@@ -40,9 +95,9 @@ export function patternProblem(pattern: string): string | null {
     const detail = (err as Error).message.replace(/^error parsing regexp: /, '');
     return `is not a valid regular expression (RE2 syntax: no backreferences or lookaround): ${detail}`;
   }
-  for (const m of pattern.matchAll(/(?<!\\)\{(\d+)(?:,(\d*))?\}/g)) {
-    if (Number(m[1]) > MAX_REPEAT || Number(m[2] || 0) > MAX_REPEAT) return `must not repeat anything more than ${MAX_REPEAT} times ({n,m} counts up to ${MAX_REPEAT})`;
-  }
+  const size = expandedSize(pattern);
+  if (size === 'repeat') return `must not repeat anything more than ${MAX_REPEAT} times ({n,m} counts up to ${MAX_REPEAT})`;
+  if (size > MAX_EXPANDED) return `expands to more than ${MAX_EXPANDED} matching steps (a repeated group counts once per repetition): make it smaller`;
   const js = asJavaScript(pattern);
   try {
     new RegExp(js);

@@ -147,10 +147,11 @@ export class ProviderService {
       settings: input.settings == null ? current.settings : check.settings(input.settings),
       updatedAt: this.now(),
     };
-    const redirected = next.type !== current.type || new URL(baseUrl(next)).origin !== new URL(baseUrl(current)).origin;
+    // The whole base URL, not only its origin: gateways tell their tenants apart by path.
+    const redirected = next.type !== current.type || baseUrl(next) !== baseUrl(current);
     // Otherwise whoever may edit a provider could point it at their own host and have /test hand them the key.
     if (redirected && input.apiKey === undefined && current.sealedApiKey !== null) {
-      throw new InvalidInput('must be given again (or null) when the endpoint origin or the type changes: a stored key is only sent where it was given for', 'apiKey');
+      throw new InvalidInput('must be given again (or null) when the endpoint or the type changes: a stored key is only sent where it was given for', 'apiKey');
     }
     const reached = (p: StoredProvider) => JSON.stringify([p.type, baseUrl(p), p.sealedApiKey, p.settings]);
     // What was checked is no longer what would be called.
