@@ -13,6 +13,9 @@ export interface Health {
   lastChecked: string | null;
 }
 
+/** Health before any check, and after a change of what a check would reach. */
+export const UNCHECKED: Health = Object.freeze({ status: 'unknown', message: null, latencyMs: null, lastChecked: null });
+
 export interface LlmProvider {
   id: string;
   orgId: string;

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
 // Well-known instance-metadata endpoints, named so an admin sees why the address matters.
@@ -48,4 +49,16 @@ function embeddedIPv4(addr: ipaddr.IPv6): ipaddr.IPv4 | null {
 /** "a loopback address", "an unspecified address": the reason as it reads in a sentence. */
 export function addressPhrase(reason: string): string {
   return `${/^(?!uni)[aeiou]/i.test(reason) ? 'an' : 'a'} ${reason} address`;
+}
+
+/**
+ * Why a host is refused by itself, before any lookup (an address literal in a refused range, or a loopback
+ * name), as it reads in a sentence; null when only its resolved addresses can tell.
+ */
+export function hostRefusal(host: string): string | null {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return 'a loopback name';
+  if (!isIP(bare)) return null;
+  const why = forbiddenAddressReason(bare);
+  return why ? addressPhrase(why) : null;
 }

@@ -1,5 +1,4 @@
-import { isIP } from 'node:net';
-import { addressPhrase, forbiddenAddressReason } from './address-policy.js';
+import { hostRefusal } from './address-policy.js';
 
 const VAR = 'OUTBOUND_ALLOW_HOSTS';
 // host is a name/IPv4 or a bracketed IPv6; anything that could smuggle a path, userinfo or scheme is not a host.
@@ -36,10 +35,4 @@ function hostOf(raw: string): string | null {
   }
 }
 
-function productionRefusal(host: string): string | null {
-  const bare = host.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
-  if (bare === 'localhost' || bare.endsWith('.localhost')) return 'a loopback name';
-  if (!isIP(bare)) return null;
-  const why = forbiddenAddressReason(bare);
-  return why ? addressPhrase(why) : null;
-}
+const productionRefusal = hostRefusal;

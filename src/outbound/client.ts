@@ -6,7 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net, { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { addressPhrase, forbiddenAddressReason } from './address-policy.js';
+import { addressPhrase, forbiddenAddressReason, hostRefusal } from './address-policy.js';
 
 const USER_AGENT = 'axonflow-enterprise-api';
 
@@ -186,10 +186,8 @@ export class OutboundClient {
     const anyAddress = allowed && this.allowListedPrivate;
     if (!anyAddress) {
       // Node does not consult lookup for IP literals, so they are judged here; WHATWG parsing already turned 127.1, 0x7f000001 … into 127.0.0.1.
-      const why = isIP(host) ? forbiddenAddressReason(host) : null;
-      if (why) throw refuse(`${host} is ${addressPhrase(why)}`);
-      const bare = host.replace(/\.$/, '');
-      if (bare === 'localhost' || bare.endsWith('.localhost')) throw refuse(`${host} is a loopback name`);
+      const why = hostRefusal(host);
+      if (why) throw refuse(`${host} is ${why}`);
     }
     return { url, shown, host, port, allowed, anyAddress };
   }

@@ -27,6 +27,12 @@ export function email(field: string, value: string): string {
   return v;
 }
 
+/** How providers and connectors are named: what a path segment and a config file hold unquoted. */
+export function slug(field: string, value: string): string {
+  if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(value)) throw new InvalidInput('must be 1 to 63 lower-case letters, digits, "_" or "-", starting with a letter or digit', field);
+  return value;
+}
+
 export function integer(field: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new InvalidInput(`must be a whole number from ${min} to ${max}`, field);

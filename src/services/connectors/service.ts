@@ -4,11 +4,12 @@ import { inTransaction } from '../../db/database.js';
 import { lockOrganization } from '../../db/organizations.js';
 import { CONNECTOR_CATALOGUE, type CatalogueEntry, type Installation } from '../../domain/connectors.js';
 import { Conflict, InvalidInput, NotFound } from '../../domain/errors.js';
-import type { Health } from '../../domain/providers.js';
+import { type Health, UNCHECKED } from '../../domain/providers.js';
 import { OutboundRefused, type OutboundClient } from '../../outbound/client.js';
 import { type Actor, tenantOf } from '../actor.js';
 import { unreachableAddress } from '../admin-urls.js';
 import type { ServiceDeps } from '../deps.js';
+import * as v from '../validate.js';
 import { checkAgainstSchema } from './schemas.js';
 
 export const CREDENTIALS_CONTEXT = 'connectors.credentials';
@@ -35,11 +36,6 @@ const BY_ID = new Map(CONNECTOR_CATALOGUE.map((e) => [e.id, e]));
 function visible(i: StoredInstallation): Installation {
   const { sealedCredentials: _sealed, ...installation } = i;
   return installation;
-}
-
-function whole(value: number, field: string, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw new InvalidInput(`must be a whole number from ${min} to ${max}`, field);
-  return value;
 }
 
 /** The data connectors an organization's runtime may use: the shipped catalogue, what is installed, and whether it answers. */
@@ -111,17 +107,17 @@ export class ConnectorService {
     return {
       orgId,
       connectorId: entry.id,
-      connectorName: this.label(input.connectorName ?? current?.connectorName ?? entry.id, 'connectorName', /^[a-z0-9][a-z0-9_-]{0,62}$/),
-      displayName: this.label(input.displayName ?? current?.displayName ?? entry.displayName, 'displayName', /^[^\u0000-\u001f\u007f]{1,100}$/),
+      connectorName: v.slug('connectorName', input.connectorName ?? current?.connectorName ?? entry.id),
+      displayName: v.text('displayName', input.displayName ?? current?.displayName ?? entry.displayName, { max: 100 }),
       connectionUrl,
       options,
       hasCredentials: sealedCredentials !== null,
       sealedCredentials,
-      timeoutMs: whole(input.timeoutMs ?? current?.timeoutMs ?? 5000, 'timeoutMs', 100, 60_000),
-      maxRetries: whole(input.maxRetries ?? current?.maxRetries ?? 3, 'maxRetries', 0, 10),
+      timeoutMs: v.integer('timeoutMs', input.timeoutMs ?? current?.timeoutMs ?? 5000, 100, 60_000),
+      maxRetries: v.integer('maxRetries', input.maxRetries ?? current?.maxRetries ?? 3, 0, 10),
       enabled: input.enabled ?? current?.enabled ?? true,
       // A new configuration has not been checked yet.
-      health: { status: 'unknown', message: null, latencyMs: null, lastChecked: null },
+      health: UNCHECKED,
       installedAt: current?.installedAt ?? now,
       updatedAt: now,
     };
@@ -172,13 +168,6 @@ export class ConnectorService {
     const entry = BY_ID.get(id);
     if (!entry) throw new NotFound(`no connector ${id.slice(0, 64)} in the catalogue (GET /api/v1/connectors lists them)`);
     return entry;
-  }
-
-  private label(value: string, field: string, rule: RegExp): string {
-    if (!rule.test(value)) {
-      throw new InvalidInput(field === 'connectorName' ? 'must be 1 to 63 lower-case letters, digits, "_" or "-"' : 'must be 1 to 100 printable characters', field);
-    }
-    return value;
   }
 
   private connectionUrl(entry: CatalogueEntry, value: string | null): string {

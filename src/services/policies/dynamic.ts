@@ -26,6 +26,7 @@ import { newId } from '../../ids.js';
 import { type Actor, tenantOf } from '../actor.js';
 import type { ServiceDeps } from '../deps.js';
 import { type ConditionResult, checkActions, checkConditions, evaluateConditions } from './conditions.js';
+import * as v from '../validate.js';
 import * as fields from './fields.js';
 import { PatternCache } from './patterns.js';
 import { commitPolicyChange } from './versions.js';
@@ -89,8 +90,8 @@ export class DynamicPolicyService {
   async list(actor: Actor, query: DynamicPolicyQuery, page: number, pageSize: number): Promise<DynamicPolicyPage> {
     const orgId = tenantOf(actor);
     if (query.search !== undefined && query.search.length > 100) throw new InvalidInput('must be at most 100 characters', 'search');
-    if (!Number.isInteger(page) || page < 1 || page > 100_000) throw new InvalidInput('must be a whole number from 1 to 100000', 'page');
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) throw new InvalidInput('must be a whole number from 1 to 200', 'pageSize');
+    v.integer('page', page, 1, 100_000);
+    v.integer('pageSize', pageSize, 1, 200);
     const [items, total] = await Promise.all([
       listDynamicPolicies(this.deps.db, orgId, query, { offset: (page - 1) * pageSize, limit: pageSize }),
       countDynamicPolicies(this.deps.db, orgId, query),

@@ -1,13 +1,11 @@
 import { InvalidInput } from '../../domain/errors.js';
+import * as v from '../validate.js';
 
 // Field rules both policy kinds share: one wording of each problem.
 
 export function policyName(value: unknown, field = 'name'): string {
   if (typeof value !== 'string' || value.trim() === '') throw new InvalidInput('is required', field);
-  const name = value.trim();
-  if (name.length > 100) throw new InvalidInput('must be at most 100 characters', field);
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new InvalidInput('must not contain control characters', field);
-  return name;
+  return v.text(field, value, { max: 100 });
 }
 
 export function category(value: string, field = 'category'): string {
@@ -17,15 +15,11 @@ export function category(value: string, field = 'category'): string {
 }
 
 export function description(value: string | null): string | null {
-  if (value === null) return null;
-  const d = value.trim();
-  if (d.length > 1000) throw new InvalidInput('must be at most 1000 characters', 'description');
-  return d === '' ? null : d;
+  return v.optionalText('description', value, 1000);
 }
 
 export function priority(value: number, field = 'priority'): number {
-  if (!Number.isInteger(value) || value < 0 || value > 1000) throw new InvalidInput('must be a whole number from 0 to 1000', field);
-  return value;
+  return v.integer(field, value, 0, 1000);
 }
 
 export function tags(values: string[]): string[] {

@@ -1,4 +1,5 @@
 import { InvalidInput } from '../../domain/errors.js';
+import { slug } from '../validate.js';
 import { unreachableAddress } from '../admin-urls.js';
 import { DEFAULT_ENDPOINTS, PROVIDER_TYPES, type ProviderType } from '../../domain/providers.js';
 
@@ -23,7 +24,7 @@ const MAX_SETTINGS_BYTES = 16 * 1024;
 
 export function providerName(value: unknown): string {
   if (typeof value !== 'string' || value === '') throw new InvalidInput('is required', 'name');
-  if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(value)) throw new InvalidInput('must be 1 to 63 lower-case letters, digits, "_" or "-", starting with a letter or digit', 'name');
+  slug('name', value);
   // These are paths of their own under /api/v1/llm-providers.
   if (value === 'routing' || value === 'status') throw new InvalidInput(`"${value}" is reserved`, 'name');
   return value;
@@ -33,11 +34,6 @@ export function providerType(value: unknown): ProviderType {
   if (typeof value !== 'string' || value === '') throw new InvalidInput(`is required: one of ${PROVIDER_TYPES.join(', ')}`, 'type');
   if (!(PROVIDER_TYPES as readonly string[]).includes(value)) throw new InvalidInput(`must be one of ${PROVIDER_TYPES.join(', ')}`, 'type');
   return value as ProviderType;
-}
-
-export function wholeNumber(value: number, field: string, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw new InvalidInput(`must be a whole number from ${min} to ${max}`, field);
-  return value;
 }
 
 /**

@@ -14,11 +14,12 @@ import {
 } from '../../db/llm-providers.js';
 import { lockOrganization } from '../../db/organizations.js';
 import { Conflict, InvalidInput, NotFound } from '../../domain/errors.js';
-import type { LlmProvider } from '../../domain/providers.js';
+import { type LlmProvider, UNCHECKED } from '../../domain/providers.js';
 import { newId } from '../../ids.js';
 import type { OutboundClient } from '../../outbound/client.js';
 import { type Actor, tenantOf } from '../actor.js';
 import type { ServiceDeps } from '../deps.js';
+import * as v from '../validate.js';
 import * as check from './input.js';
 import { baseUrl, type ProbeResult, probe } from './probe.js';
 
@@ -85,14 +86,14 @@ export class ProviderService {
       model: check.model(input.model ?? null),
       region: check.region(input.region ?? null, type),
       enabled: input.enabled ?? true,
-      priority: check.wholeNumber(input.priority ?? 100, 'priority', 0, 1000),
-      weight: check.wholeNumber(input.weight ?? 1, 'weight', 0, check.MAX_WEIGHT),
-      rateLimit: input.rateLimit == null ? null : check.wholeNumber(input.rateLimit, 'rateLimit', 1, 1_000_000),
-      timeoutSeconds: check.wholeNumber(input.timeoutSeconds ?? 30, 'timeoutSeconds', 1, 300),
+      priority: v.integer('priority', input.priority ?? 100, 0, 1000),
+      weight: v.integer('weight', input.weight ?? 1, 0, check.MAX_WEIGHT),
+      rateLimit: input.rateLimit == null ? null : v.integer('rateLimit', input.rateLimit, 1, 1_000_000),
+      timeoutSeconds: v.integer('timeoutSeconds', input.timeoutSeconds ?? 30, 1, 300),
       hasApiKey: typeof input.apiKey === 'string',
       sealedApiKey: typeof input.apiKey === 'string' ? this.box.seal(check.apiKey(input.apiKey), PROVIDER_KEY_CONTEXT) : null,
       settings: check.settings(input.settings ?? {}),
-      health: { status: 'unknown', message: null, latencyMs: null, lastChecked: null },
+      health: UNCHECKED,
       createdAt: now,
       updatedAt: now,
     };
@@ -138,10 +139,10 @@ export class ProviderService {
       model: input.model === undefined ? current.model : check.model(input.model),
       region: input.region === undefined && type === current.type ? current.region : check.region(input.region === undefined ? current.region : input.region, type),
       enabled: input.enabled ?? current.enabled,
-      priority: input.priority == null ? current.priority : check.wholeNumber(input.priority, 'priority', 0, 1000),
-      weight: input.weight == null ? current.weight : check.wholeNumber(input.weight, 'weight', 0, check.MAX_WEIGHT),
-      rateLimit: input.rateLimit === undefined ? current.rateLimit : input.rateLimit === null ? null : check.wholeNumber(input.rateLimit, 'rateLimit', 1, 1_000_000),
-      timeoutSeconds: input.timeoutSeconds == null ? current.timeoutSeconds : check.wholeNumber(input.timeoutSeconds, 'timeoutSeconds', 1, 300),
+      priority: input.priority == null ? current.priority : v.integer('priority', input.priority, 0, 1000),
+      weight: input.weight == null ? current.weight : v.integer('weight', input.weight, 0, check.MAX_WEIGHT),
+      rateLimit: input.rateLimit === undefined ? current.rateLimit : input.rateLimit === null ? null : v.integer('rateLimit', input.rateLimit, 1, 1_000_000),
+      timeoutSeconds: input.timeoutSeconds == null ? current.timeoutSeconds : v.integer('timeoutSeconds', input.timeoutSeconds, 1, 300),
       sealedApiKey,
       hasApiKey: sealedApiKey !== null,
       settings: input.settings == null ? current.settings : check.settings(input.settings),
@@ -155,7 +156,7 @@ export class ProviderService {
     }
     const reached = (p: StoredProvider) => JSON.stringify([p.type, baseUrl(p), p.sealedApiKey, p.settings]);
     // What was checked is no longer what would be called.
-    if (reached(next) !== reached(current)) next.health = { status: 'unknown', message: null, latencyMs: null, lastChecked: null };
+    if (reached(next) !== reached(current)) next.health = UNCHECKED;
     return next;
   }
 
@@ -180,7 +181,7 @@ export class ProviderService {
     for (const name of names) {
       const w = weights[name];
       if (typeof w !== 'number') throw new InvalidInput(`must be a whole number from 0 to ${check.MAX_WEIGHT}`, `weights.${name}`);
-      wanted.set(name, check.wholeNumber(w, `weights.${name}`, 0, check.MAX_WEIGHT));
+      wanted.set(name, v.integer(`weights.${name}`, w, 0, check.MAX_WEIGHT));
     }
     if ([...wanted.values()].reduce((a, b) => a + b, 0) <= 0) throw new InvalidInput('must sum to more than 0: some provider has to take the traffic', 'weights');
     return inTransaction(this.deps.db, async (trx) => {
