@@ -5,9 +5,11 @@
 //   services/                       domain rules; no face, no HTTP
 //   auth/                           credentials and permissions; no services, no db
 //   db/                             queries and migrations; only domain/ below it
+//   jobs/                           the background job runner and its periodic work; over db/, no services, no face
 //   domain/, clock, ids, logger     leaves: they import nothing of ours
 //   licenses/                       the pure license format
 //   crypto/, outbound/              shared mechanisms (secret box, guarded fetch): leaves over node and libraries
+//   live/                           live updates (wake-ups across instances): over node and pg
 //   sso-flows/                      the browser face of SSO logins; like scim/, it leans on services
 //   config.ts                       environment -> Config; knows db kinds and the license format only
 const layer = (name, forbidden, comment) => ({
@@ -28,9 +30,11 @@ module.exports = {
     layer('licenses', ['(?!licenses/)'], 'the license format is pure: the offline verifier runs it alone'),
     layer('crypto', ['(?!crypto/)'], 'the secret box is a leaf every area seals with'),
     layer('outbound', ['(?!outbound/)'], 'the guarded outbound client is a leaf every area fetches with'),
+    layer('live', ['(?!(live/|db/database))'], 'live updates are wake-ups over node and pg; they know the database settings, nothing else'),
     layer('sso-flows', ['app', 'server', 'main', 'rest', 'scim', 'graphql'], 'the SSO browser face is composed by app.ts and leans on no other face'),
     layer('config', ['(?!(config|db/database|licenses/|outbound/allow-hosts))'], 'configuration reads the environment; it knows the database kinds and the license key format, nothing else'),
-    layer('db', ['auth', 'services', 'graphql', 'rest', 'http', 'context', 'config', 'app', 'server', 'main'], 'db/ knows only domain/'),
+    layer('db', ['auth', 'services', 'jobs', 'graphql', 'rest', 'http', 'context', 'config', 'app', 'server', 'main'], 'db/ knows only domain/'),
+    layer('jobs', ['(?!(jobs/|db/|domain/|clock\\.|logger\\.|ids\\.))'], 'jobs/ runs rows of db/ with the clock and the logger; services register handlers through server.ts, never the other way round'),
     layer('auth', ['services', 'db', 'graphql', 'rest', 'http', 'context', 'app', 'server', 'main'], 'auth/ declares what it needs (CredentialVerifiers) instead of importing services'),
     layer('services', ['graphql', 'rest', 'http', 'context', 'app', 'server', 'main'], 'services know no face and no HTTP'),
     layer('http', ['graphql', 'rest', 'app', 'server', 'main'], 'http/ is the toolkit the faces use; it knows no face'),

@@ -11,6 +11,7 @@ import { type Server, median, spawnServer, stop } from './bench-server.js';
 import { benchScim, printScim } from './bench-scim.js';
 import { benchSso, printSso } from './bench-sso.js';
 import { benchPolicies, printPolicies } from './bench-policies.js';
+import { benchDeployments, printDeployments } from './bench-deployments.js';
 import { ADMIN_KEY, benchConfig, benchUsage } from './bench-usage.js';
 
 // Servers run in child processes so the load generator does not share their event loop. Every server of a
@@ -168,6 +169,10 @@ async function main(): Promise<void> {
   if (process.env.BENCH_POLICIES !== '0') {
     log('');
     printPolicies(await benchPolicies(), log);
+  }
+  if (process.env.BENCH_DEPLOYMENTS !== '0') {
+    log('');
+    printDeployments(await benchDeployments(), log);
   }
   if (process.env.BENCH_USAGE === '0') return;
   log('');

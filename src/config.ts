@@ -41,6 +41,8 @@ export interface Config {
   outboundAllowHosts: string[];
   /** PKCS#8 PEM of the Ed25519 key that signs licenses. */
   licenseSigningKeyPem: string;
+  /** How long an upgrade may take before it ends FAILED or PARTIAL with the nodes it did not see upgraded. */
+  upgradeDeadlineSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -225,6 +227,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     encryptionKeysPrevious,
     outboundAllowHosts: outbound.hosts,
     licenseSigningKeyPem,
+    upgradeDeadlineSeconds: int('UPGRADE_DEADLINE_SECONDS', 1800, 60, 7 * 86400),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   const firstStartSecrets = devSecrets?.save() ? devSecrets.path : null;

@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     const address = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
     logger.info({ address, database: runtime.database.dialect, mode: config.deploymentMode, environment: config.environment }, 'listening');
     if (firstStartSecrets) process.stdout.write(banner(address, firstStartSecrets));
+    // Background jobs (pruning, deadlines) poll from here on; runtime.close() stops them first.
+    runtime.jobs.start();
   });
 
   let stopping = false;
@@ -37,7 +39,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }, (config.shutdownDrainSeconds + 25) * 1000);
     force.unref();
-    const close = () => {
+    const close = async () => {
+      // Live streams (an upgrade's subscription) would hold their connections open: they end now, and a
+      // watcher resumes on another instance with afterSequence.
+      await runtime.live.close();
       server.close(async () => {
         await runtime.close();
         logger.info('stopped');
@@ -47,7 +52,7 @@ async function main(): Promise<void> {
       (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
     };
     // The drain window lets a load balancer see the 503 and stop routing before the listener goes.
-    setTimeout(close, config.shutdownDrainSeconds * 1000);
+    setTimeout(() => void close(), config.shutdownDrainSeconds * 1000);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

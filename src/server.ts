@@ -6,6 +6,10 @@ import { type Database, type DatabaseOptions, createDatabase } from './db/databa
 import { migrateToLatest } from './db/migrate.js';
 import type { Lifecycle } from './http/lifecycle.js';
 import { warmPasswordHasher } from './auth/passwords.js';
+import { registerPrune } from './jobs/prune.js';
+import { JobRunner } from './jobs/runner.js';
+import { type LiveUpdates, createLiveUpdates } from './live/index.js';
+import { DEADLINE_JOB, type UpgradeDeadline } from './services/deployments/upgrades.js';
 import { type Services, createServices } from './services/index.js';
 
 export interface Runtime {
@@ -13,6 +17,9 @@ export interface Runtime {
   database: Database;
   services: Services;
   lifecycle: Lifecycle;
+  live: LiveUpdates;
+  /** The background job runner: main.ts starts its polling; tests drive it with runDue(). */
+  jobs: JobRunner;
   close(): Promise<void>;
 }
 
@@ -29,10 +36,23 @@ export async function createRuntime(
   lifecycle.migrated = true;
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   await warmPasswordHasher();
-  const services = createServices(database, config, clock);
+  const live = createLiveUpdates(config.database, logger);
+  const services = createServices(database, config, clock, live);
   for (const ids of await services.organizations.caseDuplicates()) {
     logger.warn({ org_ids: ids }, `organizations ${ids.join(', ')} differ only in case: they stay separate tenants; new org ids are unique whatever their case`);
   }
+  const jobs = new JobRunner({ db: database.db, dialect: database.dialect, clock, logger });
+  registerPrune(jobs, { db: database.db, clock, sessionIdleSeconds: config.sessionIdleSeconds });
+  jobs.register(DEADLINE_JOB, async (job) => {
+    const later = await services.deployments.expire(job.payload as UpgradeDeadline);
+    return later ? { rescheduleAt: later } : undefined;
+  });
   const app = createApp({ config, database, services, clock, logger, lifecycle });
-  return { app, database, services, lifecycle, close: () => database.close() };
+  const close = async () => {
+    // The runner first: its current job finishes while the database is still open.
+    await jobs.stop();
+    await live.close();
+    await database.close();
+  };
+  return { app, database, services, lifecycle, live, jobs, close };
 }

@@ -12,6 +12,8 @@ import * as m009 from './migrations/009_scim.js';
 import * as m010 from './migrations/010_sso.js';
 import * as m011 from './migrations/011_runtime.js';
 import * as m012 from './migrations/012_idempotency_headers.js';
+import * as m013 from './migrations/013_jobs.js';
+import * as m014 from './migrations/014_deployments.js';
 
 // Numbered, in code, never edited once landed: add a file and a line here.
 const migrations: Record<string, Migration> = {
@@ -27,6 +29,8 @@ const migrations: Record<string, Migration> = {
   '010_sso': m010,
   '011_runtime': m011,
   '012_idempotency_headers': m012,
+  '013_jobs': m013,
+  '014_deployments': m014,
 };
 
 class InCodeProvider implements MigrationProvider {

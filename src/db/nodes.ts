@@ -157,3 +157,21 @@ export async function moveBand(db: Executor, orgId: string, from: NodeBand, to: 
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+export interface NodeVersion {
+  nodeId: string;
+  role: NodeRole;
+  version: string;
+}
+
+/** The active nodes' roles and versions: what a version check and an upgrade's targets are made of. */
+export async function activeNodeVersions(db: Executor, orgId: string, activeSince: string): Promise<NodeVersion[]> {
+  const rows = await db
+    .selectFrom('nodes')
+    .select(['node_id', 'role', 'version'])
+    .where('org_id', '=', orgId)
+    .where('last_heartbeat_at', '>=', activeSince)
+    .orderBy('node_id')
+    .execute();
+  return rows.map((r) => ({ nodeId: r.node_id, role: r.role as NodeRole, version: r.version }));
+}

@@ -117,3 +117,14 @@ export async function deleteOrgSessions(db: Executor, orgId: string): Promise<nu
   return Number(r.numDeletedRows);
 }
 
+/**
+ * Deletes sessions that can no longer be used: past their absolute end, or idle since idleSince or earlier.
+ * SessionService.resolve refuses exactly these already; this only keeps the table from growing.
+ */
+export async function pruneSessions(db: Executor, now: string, idleSince: string): Promise<number> {
+  const r = await db
+    .deleteFrom('sessions')
+    .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', idleSince)]))
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -1,6 +1,8 @@
 import type { Generated, Selectable } from 'kysely';
 import type { ApiKeyTables } from './tables/api-keys.js';
+import type { DeploymentTables } from './tables/deployments.js';
 import type { IdempotencyTables } from './tables/idempotency.js';
+import type { JobTables } from './tables/jobs.js';
 import type { LicenseTables } from './tables/licenses.js';
 import type { NodeTables } from './tables/nodes.js';
 import type { ScimTables } from './tables/scim.js';
@@ -87,7 +89,7 @@ export interface RateLimitsTable {
 }
 
 /** Every table: the foundation's here, each later area's in tables/<area>.ts. */
-export interface Tables extends ApiKeyTables, LicenseTables, NodeTables, UsageTables, IdempotencyTables, ScimTables, SsoTables, RuntimeTables {
+export interface Tables extends ApiKeyTables, LicenseTables, NodeTables, UsageTables, IdempotencyTables, ScimTables, SsoTables, RuntimeTables, JobTables, DeploymentTables {
   organizations: OrganizationsTable;
   users: UsersTable;
   sessions: SessionsTable;

@@ -5,7 +5,7 @@ export type Tier = (typeof TIERS)[number];
 export const ORG_STATUSES = ['ACTIVE', 'SUSPENDED', 'CANCELLED'] as const;
 export type OrgStatus = (typeof ORG_STATUSES)[number];
 
-export const NODE_ROLES = ['agent', 'orchestrator'] as const;
+export const NODE_ROLES = ['agent', 'orchestrator', 'customer-portal'] as const;
 export type NodeRole = (typeof NODE_ROLES)[number];
 /** Active nodes against max_nodes: OK below 80%, CAUTION 80-89%, WARNING 90-99%, VIOLATION at 100% or more. */
 export const NODE_BANDS = ['OK', 'CAUTION', 'WARNING', 'VIOLATION'] as const;

@@ -46,6 +46,8 @@ export const builder = new SchemaBuilder<{
   scopeAuth: {
     // Fail closed: an exception inside a scope check is a refusal, never a pass.
     treatErrorsAsUnauthorized: true,
+    // A subscription is refused when it is made, not event by event after the stream has opened.
+    authorizeOnSubscribe: true,
     authScopes: (ctx) => ({
       session: ctx.principal.kind === 'session',
       permission: (p) => ctx.principal.kind === 'session' && ctx.principal.permissions.has(p),
@@ -114,6 +116,7 @@ builder.addScalarType('JSONObject', JSONObjectResolver);
 builder.addScalarType('JSON', JSONResolver);
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});
 
 type ScopeMap = Parameters<typeof builder.runAuthScopes>[1];
 /** A field's declared authScopes: absent (public), a scope map, or a function of the field's arguments. */

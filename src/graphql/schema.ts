@@ -18,6 +18,8 @@ import './types/static-policies.js';
 import './types/llm-providers.js';
 import './types/connectors.js';
 import './types/dynamic-policies.js';
+import './types/releases.js';
+import './types/upgrades.js';
 
 let built: GraphQLSchema | null = null;
 

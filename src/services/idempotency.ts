@@ -5,7 +5,6 @@ import {
   completeIdempotencyKey,
   deleteIdempotencyKey,
   findIdempotencyKey,
-  pruneIdempotencyKeys,
 } from '../db/idempotency.js';
 import { Conflict, Unprocessable } from '../domain/errors.js';
 
@@ -22,10 +21,9 @@ export type Claim =
  * The same key and request replay the first answer, the same key with another request is 422, and a retry
  * while the first is still running is 409. What a request is and what is kept of an answer is the HTTP
  * layer's business (http/idempotency.ts): this store sees a fingerprint and an answer already stripped.
+ * Expired records are deleted by the periodic prune job (jobs/prune.ts); until then a claim treats one as absent.
  */
 export class IdempotencyService {
-  private lastPrune = 0;
-
   constructor(
     private readonly db: DB,
     private readonly clock: Clock,
@@ -33,7 +31,6 @@ export class IdempotencyService {
 
   async claim(scope: string, key: string, route: string, fingerprint: string): Promise<Claim> {
     const now = this.clock.now();
-    await this.maybePrune(now);
     for (let attempt = 0; attempt < 3; attempt++) {
       const createdAt = now.toISOString();
       const claimed = await claimIdempotencyKey(this.db, {
@@ -75,11 +72,5 @@ export class IdempotencyService {
       return { kind: 'replay', status: existing.status, body: existing.body, headers: existing.headers };
     }
     throw new Conflict('the Idempotency-Key is contended; retry shortly');
-  }
-
-  private async maybePrune(now: Date): Promise<void> {
-    if (now.getTime() - this.lastPrune < 600_000) return;
-    this.lastPrune = now.getTime();
-    await pruneIdempotencyKeys(this.db, now.toISOString());
   }
 }

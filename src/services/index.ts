@@ -4,10 +4,13 @@ import { OutboundClient } from '../outbound/client.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
+import type { LiveUpdates } from '../live/index.js';
 import { ApiKeyService } from './api-keys.js';
 import { AuditService } from './audit.js';
 import { CredentialGuard } from './credentials.js';
 import { DirectoryService } from './directory/index.js';
+import { ReleaseService } from './deployments/releases.js';
+import { DeploymentService } from './deployments/upgrades.js';
 import type { ServiceDeps } from './deps.js';
 import { IdempotencyService } from './idempotency.js';
 import { LicenseService } from './licenses.js';
@@ -45,9 +48,11 @@ export interface Services {
   providers: ProviderService;
   connectors: ConnectorService;
   dynamicPolicies: DynamicPolicyService;
+  releases: ReleaseService;
+  deployments: DeploymentService;
 }
 
-export function createServices(database: Database, config: Config, clock: Clock): Services {
+export function createServices(database: Database, config: Config, clock: Clock, live: LiveUpdates): Services {
   const { db } = database;
   const audit = new AuditService(db, clock);
   const rateLimiter = new RateLimiter(db, clock, audit, deriveKey(config.encryptionKey, 'throttle-subjects'));
@@ -77,5 +82,7 @@ export function createServices(database: Database, config: Config, clock: Clock)
     providers: new ProviderService(deps, box, outbound),
     connectors: new ConnectorService(deps, box, outbound),
     dynamicPolicies: new DynamicPolicyService(deps),
+    releases: new ReleaseService(deps),
+    deployments: new DeploymentService(deps, live),
   };
 }

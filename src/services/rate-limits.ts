@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { Clock } from '../clock.js';
 import type { DB } from '../db/database.js';
-import { bumpCounter, claimSlot, pruneCounters, readCounter } from '../db/rate-limits.js';
+import { bumpCounter, claimSlot, readCounter } from '../db/rate-limits.js';
 import { RateLimited } from '../domain/errors.js';
 import type { Actor } from './actor.js';
 import type { AuditService } from './audit.js';
@@ -68,10 +68,10 @@ const ACCOUNT_BUCKET_HEX = 5;
  * client addresses and account buckets, never a string a caller chose, so rows are bounded by the addresses
  * and the buckets. An attempt is counted before the work it guards (the increment is atomic, so parallel
  * attempts cannot slip past) and refunded when it turns out not to count (a successful login). The first
- * refusal of a window is audited, once per window and subject, however many follow.
+ * refusal of a window is audited, once per window and subject, however many follow. Past windows are
+ * deleted by the periodic prune job (jobs/prune.ts), never on a request.
  */
 export class RateLimiter {
-  private lastPrune = 0;
   constructor(
     private readonly db: DB,
     private readonly clock: Clock,
@@ -98,7 +98,6 @@ export class RateLimiter {
     const { nowSec, windowStart } = this.window(throttle.windowSeconds);
     const key = `${throttle.name}:${subject}`;
     const count = await bumpCounter(this.db, key, windowStart, 1);
-    await this.maybePrune(nowSec);
     if (count > throttle.limit) {
       if (count === throttle.limit + 1) await this.auditThrottled(actor, throttle.name, { limit: throttle.limit, window_seconds: throttle.windowSeconds });
       throw new RateLimited(throttle.what, windowStart + throttle.windowSeconds - nowSec);
@@ -149,12 +148,5 @@ export class RateLimiter {
 
   private auditThrottled(actor: Actor, throttle: string, details: Record<string, unknown>): Promise<void> {
     return this.audit.record(actor, { action: 'auth.throttled', orgId: actor.orgId, outcome: 'denied', details: { throttle, ...details } });
-  }
-
-  private async maybePrune(nowSec: number): Promise<void> {
-    if (nowSec - this.lastPrune < 600) return;
-    this.lastPrune = nowSec;
-    // Longest window in use is 15 minutes; an hour leaves room for any added later.
-    await pruneCounters(this.db, nowSec - 3600);
   }
 }

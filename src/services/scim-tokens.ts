@@ -12,7 +12,6 @@ import {
   findScimTokenForAuth,
   insertScimToken,
   listScimTokens,
-  pruneScimTraffic,
   recordScimTraffic,
   revokeScimToken,
   scimTrafficSince,
@@ -53,7 +52,6 @@ export interface ScimOutcome {
  */
 export class ScimTokenService {
   private readonly touched = new Map<string, number>();
-  private lastPrune = 0;
 
   private readonly throttle: Throttle;
 
@@ -172,11 +170,8 @@ export class ScimTokenService {
       this.touched.set(tokenId, now.getTime());
       if (this.touched.size > 10_000) this.touched.clear();
     }
+    // Counters past the window health reads are deleted by the periodic prune job (jobs/prune.ts).
     await recordScimTraffic(this.deps.db, orgId, tokenId, at, statusClass, { lastUsedAt: touch ? at : null, error });
-    if (now.getTime() - this.lastPrune > 3_600_000) {
-      this.lastPrune = now.getTime();
-      await pruneScimTraffic(this.deps.db, new Date(now.getTime() - 2 * DAY_MS).toISOString());
-    }
   }
 }
 

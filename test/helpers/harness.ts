@@ -90,6 +90,7 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
     encryptionKeysPrevious: [],
     outboundAllowHosts: [],
     licenseSigningKeyPem: signingKey,
+    upgradeDeadlineSeconds: 1800,
     ...overrides,
   };
 }
@@ -112,7 +113,8 @@ export interface CallOptions {
 
 export class Harness {
   private constructor(
-    readonly runtime: Runtime,
+    /** Replaced by restart(): the same database under a new service. */
+    public runtime: Runtime,
     /** Every log line the service wrote, parsed: it logs at info level in tests, into this list. */
     readonly logs: Record<string, unknown>[],
     /** Every SQL statement run since start, for tests that bound round trips. */
@@ -120,6 +122,7 @@ export class Harness {
     readonly clock: ManualClock,
     readonly config: Config,
     private readonly drop: () => Promise<void>,
+    private readonly exclusive: <T>(fn: () => Promise<T>) => Promise<T>,
   ) {}
 
   static async start(overrides: Partial<Config> = {}, clock = new ManualClock('2026-06-01T12:00:00.000Z')): Promise<Harness> {
@@ -129,7 +132,17 @@ export class Harness {
     const logs: Record<string, unknown>[] = [];
     const logger = createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line)) });
     const runtime = await db.exclusive(() => createRuntime(config, logger, clock, { onQuery: (q) => queries.push(q) }));
-    return new Harness(runtime, logs, queries, clock, config, db.drop);
+    return new Harness(runtime, logs, queries, clock, config, db.drop, db.exclusive);
+  }
+
+  /**
+   * Stops the service and starts a new one on the same database and clock, as a restart of the process would:
+   * nothing held in memory survives, only what was committed.
+   */
+  async restart(): Promise<void> {
+    await this.runtime.close();
+    const logger = createLogger('info', { write: (line: string) => void this.logs.push(JSON.parse(line)) });
+    this.runtime = await this.exclusive(() => createRuntime(this.config, logger, this.clock, { onQuery: (q) => this.queries.push(q) }));
   }
 
   /** A fresh service with one organization and its owner's session: where most suites start. */

@@ -1,4 +1,4 @@
-import { NODE_BANDS, NODE_ROLES } from '../../domain/vocabulary.js';
+import { NODE_BANDS, NODE_ROLES, type NodeRole } from '../../domain/vocabulary.js';
 import type { LicenseSummary } from '../../services/licenses.js';
 import { NODE_STATUSES, type Node, type NodeUsage } from '../../services/nodes.js';
 import { builder } from '../builder.js';
@@ -6,7 +6,10 @@ import { offsetConnection } from '../pagination.js';
 import type { Context } from '../../context.js';
 import { OrganizationRef } from './organization.js';
 
-export const NodeRoleEnum = builder.enumType('NodeRole', { values: NODE_ROLES });
+// GraphQL names cannot hold "-": customer-portal is customer_portal here (REST speaks the hyphenated value).
+export const NodeRoleEnum = builder.enumType('NodeRole', {
+  values: Object.fromEntries(NODE_ROLES.map((r) => [r.replace('-', '_'), { value: r }])) as Record<string, { value: NodeRole }>,
+});
 export const NodeStatusEnum = builder.enumType('NodeStatus', {
   description: 'active: a heartbeat within the last 5 minutes; stale: none since.',
   values: NODE_STATUSES,
@@ -112,6 +115,7 @@ interface HeartbeatAck {
   node: Node;
   license: LicenseSummary;
   limits: NodeUsage;
+  desiredVersion: string | null;
 }
 
 const HeartbeatAckRef = builder.objectRef<HeartbeatAck>('HeartbeatAck').implement({
@@ -122,8 +126,10 @@ const HeartbeatAckRef = builder.objectRef<HeartbeatAck>('HeartbeatAck').implemen
     node: t.field({ type: NodeRef, resolve: (a) => a.node }),
     license: t.field({ type: HeartbeatLicenseRef, resolve: (a) => a.license }),
     limits: t.field({ type: NodeUsageRef, resolve: (a) => a.limits }),
-    // Always null until deployments land: then it carries the version the node should move to.
-    desiredVersion: t.string({ nullable: true, resolve: () => null }),
+    desiredVersion: t.exposeString('desiredVersion', {
+      nullable: true,
+      description: 'The version an upgrade asks this node to run; null when none does. Report it in the next heartbeat once running it.',
+    }),
   }),
 });
 
@@ -135,9 +141,10 @@ builder.mutationField('reportHeartbeat', (t) =>
     args: { input: t.arg({ type: HeartbeatInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const { node, usage } = await ctx.services.nodes.heartbeat(ctx.actor, input);
-      // Asked here, not in NodeService, so the node and license services stay independent of each other.
+      // Asked here, not in NodeService, so the node, license and deployment services stay independent of each other.
       const license = await ctx.services.licenses.statusFor(ctx.actor);
-      return { node, license, limits: usage };
+      const desiredVersion = await ctx.services.deployments.observe(ctx.actor, node);
+      return { node, license, limits: usage, desiredVersion };
     },
   }),
 );

@@ -2,7 +2,7 @@ import type { Route } from '../router.js';
 import { adminRoutes } from './admin.js';
 import { authRoutes } from './auth.js';
 import { connectorRoutes } from './connectors.js';
-import { deploymentRoutes } from './deployment.js';
+import { deploymentRoutes, upgradeRoutes } from './deployment.js';
 import { dynamicPolicyRouteRows } from './dynamic-policies.js';
 import { keyRoutes } from './keys.js';
 import { licenseRoutes } from './licenses.js';
@@ -22,6 +22,7 @@ export const routes: Route[] = [
   ...nodeRoutes,
   ...usageRoutes,
   ...deploymentRoutes,
+  ...upgradeRoutes,
   ...scimRoutes,
   ...ssoRoutes,
   ...staticPolicyRoutes,

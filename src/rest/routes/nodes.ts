@@ -8,7 +8,7 @@ export const nodeRoutes: Route[] = [
   route('POST', '/api/v1/nodes/heartbeat', {
     operation: `mutation($input: HeartbeatInput!) { reportHeartbeat(input: $input) {
       nodeId status license { status expiresAt daysRemaining } limits { activeCount maxNodes band } desiredVersion } }`,
-    variables: (req) => ({ input: req.body }),
+    variables: (req) => ({ input: { ...req.body, role: typeof req.body.role === 'string' ? req.body.role.replace('-', '_') : req.body.role } }),
     respond: (d) => ({ status: 200, body: snakeKeys(d.reportHeartbeat) }),
   }),
   route('GET', '/api/v1/nodes', {
@@ -18,7 +18,7 @@ export const nodeRoutes: Route[] = [
     variables: (req) => pageArgs(req, 500),
     respond: (d) => ({
       status: 200,
-      body: { ...listBody('nodes', d.organization.nodes, snakeKeys), ...(snakeKeys(d.organization.nodeUsage) as object) },
+      body: { ...listBody('nodes', d.organization.nodes, (n: { role: string }) => snakeKeys({ ...n, role: n.role.replace('_', '-') })), ...(snakeKeys(d.organization.nodeUsage) as object) },
     }),
   }),
 ];

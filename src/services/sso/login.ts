@@ -10,7 +10,6 @@ import {
   findOrgSsoConfig,
   insertLoginRequest,
   loginRequestState,
-  pruneSsoState,
   rememberAssertionId,
 } from '../../db/sso.js';
 import { InvalidInput, NotFound, Unauthenticated, UpstreamFailed } from '../../domain/errors.js';
@@ -47,7 +46,6 @@ export const SSO_START_BY_ADDRESS: Throttle = {
 };
 /** How long a browser has between leaving for the IdP and coming back. */
 const LOGIN_REQUEST_TTL_MS = 10 * 60_000;
-const PRUNE_EVERY_MS = 60_000;
 
 export interface SsoStart {
   location: string;
@@ -66,8 +64,6 @@ export interface SsoFinish {
  * issued the way password logins get theirs, and every attempt in the org's audit as auth.sso_login.
  */
 export class SsoLoginService {
-  private lastPrune = 0;
-
   constructor(
     private readonly deps: ServiceDeps,
     private readonly sessions: SessionService,
@@ -85,7 +81,6 @@ export class SsoLoginService {
     if (target === null) throw new InvalidInput('must be a path of this portal, like /dashboard', 'returnTo');
     const config = await this.enabledConfig(orgId, protocol);
     await this.limiter.take(SSO_START_BY_ADDRESS, addressSubject(actor.ip), actor);
-    await this.prune();
     const sp = serviceProvider(origin, config.orgId);
     if (!binding || !/^[A-Za-z0-9_-]{43}$/.test(binding)) binding = randomToken();
     const now = this.deps.clock.now();
@@ -247,13 +242,6 @@ export class SsoLoginService {
       throw new NotFound(`${protocol.toUpperCase()} single sign-on is not enabled for organization ${orgId.slice(0, 128)}`);
     }
     return config;
-  }
-
-  private async prune(): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastPrune < PRUNE_EVERY_MS) return;
-    this.lastPrune = now;
-    await pruneSsoState(this.deps.db, this.deps.clock.now().toISOString());
   }
 }
 
