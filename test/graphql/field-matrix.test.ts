@@ -141,6 +141,15 @@ const FAMILY: Record<string, Model[]> = {
   'Mutation.createDynamicPolicy': MANAGED,
   'Mutation.updateDynamicPolicy': MANAGED,
   'Mutation.deleteDynamicPolicy': MANAGED,
+  // Deployments: the release catalogue is the operator's; upgrades are the organization's (deployments:read / :manage).
+  'Query.releases': ADMIN,
+  'Mutation.publishRelease': ADMIN,
+  'Query.deploymentVersions': PORTAL,
+  'Query.upgrade': PORTAL,
+  'Query.upgrades': PORTAL,
+  'Subscription.upgradeEvents': PORTAL,
+  'Mutation.triggerUpgrade': PORTAL,
+  'Mutation.cancelUpgrade': PORTAL,
 };
 
 function grants(map: ScopeMap, p: Credential['principal']): boolean {
@@ -223,8 +232,8 @@ describe('GraphQL field matrix: every field x every credential, from the declare
   let h: Harness;
   const credentials: Credential[] = [];
   const rootFields: [string, GraphQLField<unknown, unknown>][] = [];
-  for (const root of [schema.getQueryType()!, schema.getMutationType()!]) {
-    for (const f of Object.values(root.getFields())) rootFields.push([root.name, f]);
+  for (const root of [schema.getQueryType()!, schema.getMutationType()!, schema.getSubscriptionType()]) {
+    for (const f of Object.values(root?.getFields() ?? {})) rootFields.push([root!.name, f]);
   }
   const organization = schema.getType('Organization') as GraphQLObjectType;
   const objectFields = Object.values(organization.getFields()).filter((f) => declared(f) !== undefined);
@@ -267,9 +276,21 @@ describe('GraphQL field matrix: every field x every credential, from the declare
   });
   after(() => h.close());
 
+  /**
+   * A subscription over server-sent events, its messages collected: with the matrix's made-up arguments the
+   * stream ends at once (refused, or the thing to watch is not found), so it never waits.
+   */
+  async function subscribe(query: string, variables: Record<string, unknown>, opts: CallOptions) {
+    const r = await h.call('POST', '/graphql', { ...opts, headers: { ...opts.headers, accept: 'text/event-stream' }, body: { query, variables } });
+    if (typeof r.body !== 'string') return r.body;
+    const messages = r.body.split('\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6)));
+    assert.ok(messages.length > 0, `a subscription answers at least one message: ${r.status} ${r.body}`);
+    return { errors: messages.flatMap((m) => m.errors ?? []), data: messages.find((m) => m.data)?.data };
+  }
+
   /** Sends the operation and answers whether the field itself was refused, with the refusal. */
   async function ask(query: string, variables: Record<string, unknown>, cred: Credential, path: string[]) {
-    const r = await h.graphql(query, variables, cred.opts());
+    const r = query.startsWith('subscription') ? await subscribe(query, variables, cred.opts()) : await h.graphql(query, variables, cred.opts());
     const refusal = (r.errors ?? []).find(
       (e: any) => ['UNAUTHENTICATED', 'FORBIDDEN'].includes(e.extensions?.code) && path.slice(0, e.path?.length).join('.') === e.path?.join('.'),
     );
@@ -320,7 +341,7 @@ describe('GraphQL field matrix: every field x every credential, from the declare
   for (const [root, f] of rootFields.filter(([r, field]) => !PUBLIC.has(`${r}.${field.name}`))) {
     it(`${root}.${f.name}`, async () => {
       const { args, vars, call } = operationFor(f);
-      const kind = root === 'Mutation' ? 'mutation' : 'query';
+      const kind = root.toLowerCase();
       for (const cred of credentials) {
         const map = await scopeMapOf(declared(f), args, cred.principal);
         // logout would end the session the other fields are asked with: it gets a session of its own.

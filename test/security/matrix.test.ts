@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { routes } from '../../src/rest/routes/index.js';
 import { ADMIN_KEY, type CallOptions, Harness } from '../helpers/harness.js';
+import { beat } from '../nodes/helpers.js';
 
 // Every row of the route table against every kind of caller: a route added later with the wrong scopes
 // fails here without anyone writing a test for it.
@@ -67,6 +68,9 @@ const WELL_FORMED: Record<string, unknown> = {
   'role-mapping': { role_id: 'viewer' },
   override: { action: 'log', reason: 'the matrix tries every door', expires_at: '2026-06-02T00:00:00Z' },
   test: { context: {} },
+  // A trigger the service judges on its merits (org A has an upgrade running: 409), a release the operator may publish.
+  upgrade: { service: 'agent', version: '2.0.0' },
+  releases: { service: 'agent', version: '9.0.0', notes: 'published by the access matrix' },
 };
 
 describe('access matrix: every route x every principal kind', () => {
@@ -75,6 +79,7 @@ describe('access matrix: every route x every principal kind', () => {
   let keyOfA: string;
   let scimTokenOfA: string;
   let groupOfA: string;
+  let upgradeOfA: string;
   before(async () => {
     h = await Harness.start();
     await h.createOrg('acme');
@@ -94,6 +99,11 @@ describe('access matrix: every route x every principal kind', () => {
     const scimOfA = await h.scimToken('acme', owner);
     scimTokenOfA = scimOfA.id;
     groupOfA = (await h.scim(scimOfA.token, 'POST', 'Groups', { displayName: 'Matrix' })).body.id;
+    // A real upgrade of org A's (PENDING), so another org's session is tried on it.
+    await beat(h, (await h.apiKey('acme', ['nodes:write'], owner)).key, 'matrix-node', { version: '1.1.0' });
+    const upgrade = await h.call('POST', '/api/v1/deployments/upgrade', { cookie: owner, body: { service: 'agent', version: '2.0.0' } });
+    if (upgrade.status !== 202) throw new Error(`upgrade: ${upgrade.status} ${JSON.stringify(upgrade.body)}`);
+    upgradeOfA = upgrade.body.upgrade_id;
   });
   after(() => h.close());
 
@@ -116,30 +126,37 @@ describe('access matrix: every route x every principal kind', () => {
       return 'allowed';
     }
     if (!caller.includes('session')) return 401;
-    // Viewers read everything in the portal and change nothing of keys; SCIM management is for sso:configure.
+    // Viewers read everything in the portal and change nothing of keys or deployments; SCIM management is for sso:configure.
     if (caller === 'org A viewer session' && method !== 'GET' && path.startsWith('/api/v1/keys')) return 403;
+    if (caller === 'org A viewer session' && method !== 'GET' && path.startsWith('/api/v1/deployments/')) return 403;
     if (caller === 'org A viewer session' && (path.startsWith('/api/v1/scim/') || path.startsWith('/api/v1/sso/'))) return 403;
     // Another organization's real ids are simply not there for this caller.
-    if (caller === 'org B session' && (path.includes(':id') || path.includes(':groupId'))) return 404;
+    if (caller === 'org B session' && (path.includes(':id') || path.includes(':groupId') || path.includes(':upgrade_id'))) return 404;
     return 'allowed';
   }
+
+  /** Org A's data that a refused caller could try to change: its key and its upgrade. */
+  const untouched = async () => ({
+    key: await h.runtime.database.db.selectFrom('api_keys').select(['id', 'revoked_at']).where('id', '=', keyOfA).executeTakeFirstOrThrow(),
+    upgrade: await h.runtime.database.db.selectFrom('upgrades').select(['upgrade_id', 'status', 'sequence']).where('upgrade_id', '=', upgradeOfA).executeTakeFirstOrThrow(),
+  });
 
   it('covers every route of the table', () => {
     const families = routes.map((r) => familyOf(r.method, r.path));
     // A new route changes these on purpose: whoever adds one decides which door it is.
-    assert.deepEqual(Object.fromEntries(['public', 'admin', 'runtime', 'portal', 'managed'].map((f) => [f, families.filter((x) => x === f).length])), { public: 6, admin: 10, runtime: 2, portal: 28, managed: 45 });
+    assert.deepEqual(Object.fromEntries(['public', 'admin', 'runtime', 'portal', 'managed'].map((f) => [f, families.filter((x) => x === f).length])), { public: 6, admin: 12, runtime: 2, portal: 33, managed: 45 });
   });
 
   for (const r of routes) {
     const family = familyOf(r.method, r.path);
     it(`${r.method} ${r.path} (${family})`, async () => {
-      const path = r.path.replace(':org_id', 'acme').replace(':id', r.path.startsWith('/api/v1/scim/') ? scimTokenOfA : keyOfA).replace(':groupId', groupOfA).replace(':name', 'matrix-missing');
+      const path = r.path.replace(':upgrade_id', upgradeOfA).replace(':org_id', 'acme').replace(':id', r.path.startsWith('/api/v1/scim/') ? scimTokenOfA : keyOfA).replace(':groupId', groupOfA).replace(':name', 'matrix-missing');
       for (const [caller, opts] of Object.entries(callers)) {
         if (r.path === '/api/v1/auth/logout' && caller.includes('session')) continue; // would end the shared session
         const want = expected(family, caller, r.method, r.path);
         // The role mapping takes a role: with it, another org's group is not found rather than the body refused.
         const body = ['POST', 'PUT', 'PATCH'].includes(r.method) ? (WELL_FORMED[r.path.startsWith('/api/v1/llm-providers') ? '' : r.path.split('/').pop()!] ?? {}) : undefined;
-        const before = await h.runtime.database.db.selectFrom('api_keys').select(['id', 'revoked_at']).where('id', '=', keyOfA).executeTakeFirstOrThrow();
+        const before = await untouched();
         const res = await h.call(r.method, path, { ...opts, body });
         const where = `${caller} -> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
         if (want === 'allowed') {
@@ -149,8 +166,7 @@ describe('access matrix: every route x every principal kind', () => {
         assert.equal(res.status, want, where);
         if (want === 404) {
           assert.equal(res.body.error.code, 'NOT_FOUND', where);
-          const after = await h.runtime.database.db.selectFrom('api_keys').select(['id', 'revoked_at']).where('id', '=', keyOfA).executeTakeFirstOrThrow();
-          assert.deepEqual(after, before, `${where}: org A's key is untouched`);
+          assert.deepEqual(await untouched(), before, `${where}: org A's key and upgrade are untouched`);
           continue;
         }
         assert.deepEqual(res.body.error.required_auth, MODEL[family as Exclude<Family, 'public'>], where);
@@ -159,7 +175,7 @@ describe('access matrix: every route x every principal kind', () => {
           assert.match(res.body.error.message, PRESENTED[caller], where);
         } else {
           assert.equal(res.body.error.code, 'FORBIDDEN', where);
-          assert.match(res.body.error.message, caller.includes('viewer') ? /your role \(viewer\) lacks the permission (keys:manage|sso:configure|owners:manage|providers:write|connectors:write|policies:write)/ : /this API key lacks the scope/, where);
+          assert.match(res.body.error.message, caller.includes('viewer') ? /your role \(viewer\) lacks the permission (keys:manage|sso:configure|owners:manage|providers:write|connectors:write|policies:write|deployments:manage)/ : /this API key lacks the scope/, where);
         }
       }
     });

@@ -37,7 +37,6 @@ import { type Actor, tenantOf } from '../actor.js';
 import type { ServiceDeps } from '../deps.js';
 import { ACTIVE_WINDOW_MS } from '../nodes.js';
 import * as v from '../validate.js';
-import { deployService } from './releases.js';
 
 export const DEADLINE_JOB = 'upgrade.deadline';
 /** How long a watcher waits for a wake-up before it reads again anyway. */
@@ -120,7 +119,10 @@ export class DeploymentService {
   async trigger(actor: Actor, input: TriggerInput, initiatedBy: string): Promise<Upgrade> {
     const orgId = tenantOf(actor);
     const requested = v.text('service', input.service, { max: 32 });
-    const services = requested === 'all' ? [...DEPLOY_SERVICES] : [deployService('service', requested)];
+    if (requested !== 'all' && !(DEPLOY_SERVICES as readonly string[]).includes(requested)) {
+      throw new InvalidInput(`must be one of ${DEPLOY_SERVICES.join(', ')} or all`, 'service');
+    }
+    const services = requested === 'all' ? [...DEPLOY_SERVICES] : [requested as DeployService];
     const version = v.text('version', input.version, { max: 64 });
     const force = input.forceNewDeployment ?? false;
     const running = await this.active(orgId);
@@ -226,18 +228,25 @@ export class DeploymentService {
     const upgrade = await findActiveUpgrade(this.deps.db, orgId);
     const planned = upgrade?.plan.find((p) => p.service === node.role);
     if (!upgrade || !planned) return null;
+    const now = this.deps.clock.now();
+    // Past the deadline a report no longer counts: the upgrade ends on what was seen in time, whoever looks first.
+    if (new Date(upgrade.deadlineAt) <= now) {
+      await this.settleOverdue(upgrade);
+      return null;
+    }
     const target = await findTarget(this.deps.db, upgrade.upgradeId, node.nodeId);
     // A node that joined after the trigger follows along but is not counted; it is told only once the upgrade is
     // IN_PROGRESS, which can no longer be cancelled.
     if (!target) return upgrade.status === 'IN_PROGRESS' ? planned.targetVersion : null;
     if (target.deliveredAt && (target.updatedAt || node.version !== target.targetVersion)) return target.targetVersion;
-    const now = this.deps.clock.now();
     const answer = await inTransaction(this.deps.db, async (trx) => {
       const locked = await lockUpgrade(trx, orgId, upgrade.upgradeId);
       if (!locked || isFinal(locked.status)) return { desired: null, moved: false };
-      await markTarget(trx, locked.upgradeId, node.nodeId, now.toISOString(), node.version === target.targetVersion);
+      // A report counts only from a heartbeat after the one that carried the version: a node already on it (a
+      // forced redeploy, a mixed fleet) has not redeployed before it was told to.
+      await markTarget(trx, locked.upgradeId, node.nodeId, now.toISOString(), target.deliveredAt !== null && node.version === target.targetVersion);
       const before = locked.sequence;
-      const after = await this.advance(trx, actor, locked, null, new Date(locked.deadlineAt) <= now);
+      const after = await this.advance(trx, actor, locked, null);
       return { desired: isFinal(after.status) && after.status !== 'SUCCESS' ? null : target.targetVersion, moved: after.sequence !== before };
     });
     if (answer.moved) await this.publish(upgrade.upgradeId);
