@@ -30,7 +30,10 @@ export async function createRuntime(
   clock: Clock = systemClock,
   dbOptions: DatabaseOptions = {},
 ): Promise<Runtime> {
-  const database = createDatabase(config.database, dbOptions);
+  const database = createDatabase(config.database, {
+    ...dbOptions,
+    onConnectionError: (err) => logger.warn({ err: err.message }, 'a database connection failed; the pool replaces it'),
+  });
   const lifecycle: Lifecycle = { migrated: false, draining: false };
   const applied = await migrateToLatest(database);
   lifecycle.migrated = true;

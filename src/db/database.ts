@@ -33,6 +33,8 @@ export interface Database {
 export interface DatabaseOptions {
   /** Called after every query (tests count round trips with it). */
   onQuery?: (sql: string) => void;
+  /** An idle PostgreSQL connection the server closed (restart, failover): the pool drops it and carries on. */
+  onConnectionError?: (err: Error) => void;
 }
 
 export function createDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Database {
@@ -77,6 +79,8 @@ export function createDatabase(config: DatabaseConfig, options: DatabaseOptions 
     // A schema per test run keeps runs apart; production uses the URL's default search_path.
     ...(config.schema ? { options: `-c search_path=${quoteIdent(config.schema)}` } : {}),
   });
+  // Unheard, the pool's 'error' event would end the process.
+  pool.on('error', (err) => options.onConnectionError?.(err));
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), log });
   return {
     db,

@@ -175,3 +175,15 @@ export async function activeNodeVersions(db: Executor, orgId: string, activeSinc
     .execute();
   return rows.map((r) => ({ nodeId: r.node_id, role: r.role as NodeRole, version: r.version }));
 }
+
+/** Active nodes per role, counted by the database. */
+export async function activeNodeCounts(db: Executor, orgId: string, activeSince: string): Promise<Map<NodeRole, number>> {
+  const rows = await db
+    .selectFrom('nodes')
+    .select((eb) => ['role', eb.fn.countAll<number>().as('n')])
+    .where('org_id', '=', orgId)
+    .where('last_heartbeat_at', '>=', activeSince)
+    .groupBy('role')
+    .execute();
+  return new Map(rows.map((r) => [r.role as NodeRole, Number(r.n)]));
+}

@@ -171,17 +171,18 @@ export async function findTarget(db: Executor, upgradeId: string, nodeId: string
     : null;
 }
 
-/** Records what a heartbeat showed of a targeted node; a time once set stays (the first observation counts). */
-export async function markTarget(db: Executor, upgradeId: string, nodeId: string, at: string, reportsTarget: boolean): Promise<void> {
-  await db
-    .updateTable('upgrade_targets')
-    .set((eb) => ({
-      delivered_at: eb.fn.coalesce('delivered_at', eb.val(at)),
-      updated_at: reportsTarget ? eb.fn.coalesce('updated_at', eb.val(at)) : eb.ref('updated_at'),
-    }))
-    .where('upgrade_id', '=', upgradeId)
-    .where('node_id', '=', nodeId)
-    .execute();
+/**
+ * Records what a heartbeat showed of a targeted node, and says what it changed. A report counts only when the
+ * version was delivered by an earlier heartbeat (checked before this one marks its delivery); a time once set
+ * stays: the first observation counts.
+ */
+export async function markTarget(db: Executor, upgradeId: string, nodeId: string, at: string, reportsTarget: boolean): Promise<{ delivered: boolean; updated: boolean }> {
+  const target = () => db.updateTable('upgrade_targets').where('upgrade_id', '=', upgradeId).where('node_id', '=', nodeId);
+  const updated = reportsTarget
+    ? await target().set({ updated_at: at }).where('updated_at', 'is', null).where('delivered_at', 'is not', null).executeTakeFirst()
+    : null;
+  const delivered = await target().set({ delivered_at: at }).where('delivered_at', 'is', null).executeTakeFirst();
+  return { delivered: Number(delivered.numUpdatedRows) === 1, updated: Number(updated?.numUpdatedRows ?? 0) === 1 };
 }
 
 export interface TargetCounts {

@@ -32,6 +32,8 @@ export function semanticOnly(versions: Iterable<string>): string[] {
  */
 export function availableFrom(releases: Release[], from: string | null): Release[] {
   const newer = releases.filter((r) => from === null || semver.gt(r.version, from)).sort(byVersion);
+  // Nothing to measure a stop against (planTarget applies none either).
+  if (from === null) return newer;
   const stop = newer.findIndex((r) => r.requiredStop);
   return stop < 0 ? newer : newer.slice(0, stop + 1);
 }

@@ -3,7 +3,7 @@ import type { DatabaseConfig } from '../db/database.js';
 import { PostgresUpdates } from './postgres.js';
 import { LocalUpdates, type LiveUpdates } from './updates.js';
 
-export type { LiveUpdates } from './updates.js';
+export type { LiveUpdates, Watch } from './updates.js';
 
 /** Several instances share PostgreSQL, so its notifications; the embedded database has one instance. */
 export function createLiveUpdates(database: DatabaseConfig, logger: Logger): LiveUpdates {

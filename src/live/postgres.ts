@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { LocalUpdates, type LiveUpdates, type Watch } from './updates.js';
@@ -23,8 +24,11 @@ export class PostgresUpdates implements LiveUpdates {
     schema: string | undefined,
     private readonly logger: Logger,
   ) {
-    this.channel = `axon_live_${schema ?? 'public'}`;
+    // Channel names are identifiers of at most 63 bytes: a digest of the schema keeps any schema name within it.
+    this.channel = `axon_live_${createHash('sha256').update(schema ?? 'public').digest('hex').slice(0, 24)}`;
     this.publisher = new pg.Pool({ connectionString: url, max: 2 });
+    // An idle connection the server closes (restart, failover) is an 'error' event: unheard, it would end the process.
+    this.publisher.on('error', (err) => this.logger.warn({ err: err.message }, 'live updates: a publishing connection failed'));
     this.ready = this.listen();
   }
 

@@ -22,6 +22,7 @@ export interface LiveUpdates {
 
 class TopicWatch implements Watch {
   private woken = false;
+  private closed = false;
   private resolve: (() => void) | null = null;
 
   constructor(
@@ -34,8 +35,12 @@ class TopicWatch implements Watch {
     this.resolve?.();
   }
 
+  private live(): boolean {
+    return !this.closed && this.isOpen();
+  }
+
   next(timeoutMs: number): Promise<boolean> {
-    if (!this.isOpen()) return Promise.resolve(false);
+    if (!this.live()) return Promise.resolve(false);
     if (this.woken) {
       this.woken = false;
       return Promise.resolve(true);
@@ -47,13 +52,15 @@ class TopicWatch implements Watch {
         clearTimeout(timer);
         self.resolve = null;
         self.woken = false;
-        resolve(self.isOpen());
+        resolve(self.live());
       }
       this.resolve = done;
     });
   }
 
+  /** A next() in flight answers false: its consumer is gone. */
   close(): void {
+    this.closed = true;
     this.resolve?.();
     this.onClose(this);
   }

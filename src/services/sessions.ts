@@ -1,4 +1,4 @@
-import { permissionsOf } from '../auth/permissions.js';
+import { type Permission, permissionsOf } from '../auth/permissions.js';
 import type { SessionPrincipal } from '../auth/principal.js';
 import { hashPassword, checkPasswordPolicy, verifyPassword } from '../auth/passwords.js';
 import { randomToken, sha256Hex } from '../auth/tokens.js';
@@ -231,6 +231,17 @@ export class SessionService {
       expiresAt: s.expiresAt,
       organization: s.organization,
     };
+  }
+
+  /**
+   * Whether a session a long-lived stream was opened with still stands and still grants the permission: ended,
+   * expired, deactivated or demoted, the stream stops (revocation applies at once, not at the stream's end).
+   */
+  async stillAllows(sessionId: string, permission: Permission): Promise<boolean> {
+    const s = await findSession(this.db, sessionId);
+    if (!s || this.clock.now().getTime() >= new Date(s.expiresAt).getTime()) return false;
+    if (s.user.status !== 'active' || s.organization.status !== 'ACTIVE') return false;
+    return permissionsOf(s.user.role).has(permission);
   }
 
   async logout(actor: Actor, principal: SessionPrincipal): Promise<void> {

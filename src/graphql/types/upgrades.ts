@@ -152,8 +152,12 @@ builder.subscriptionField('upgradeEvents', (t) =>
     authScopes: read,
     description: 'The upgrade\'s status changes after afterSequence (default 0: all of them), each once, in order; the stream ends with the final one.',
     args: { upgradeId: t.arg.string({ required: true }), afterSequence: t.arg.int({ required: false }) },
-    subscribe: (_root, { upgradeId, afterSequence }, ctx) =>
-      ctx.services.deployments.watch(ctx.actor, upgradeId, v.integer('afterSequence', afterSequence ?? 0, 0, 1_000_000)),
+    subscribe: (_root, { upgradeId, afterSequence }, ctx) => {
+      const { sessionId } = ctx.session();
+      return ctx.services.deployments.watch(ctx.actor, upgradeId, v.integer('afterSequence', afterSequence ?? 0, 0, 1_000_000), () =>
+        ctx.services.sessions.stillAllows(sessionId, 'deployments:read'),
+      );
+    },
     resolve: (event) => event,
   }),
 );

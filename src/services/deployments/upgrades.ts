@@ -1,6 +1,6 @@
 import { type Executor, type Trx, inTransaction } from '../../db/database.js';
 import { enqueueJob } from '../../db/jobs.js';
-import { activeNodeVersions, type NodeVersion } from '../../db/nodes.js';
+import { activeNodeCounts, activeNodeVersions, type NodeVersion } from '../../db/nodes.js';
 import { listReleases } from '../../db/releases.js';
 import {
   type PlannedService,
@@ -32,7 +32,7 @@ import {
 import { Conflict, InvalidInput, NotFound } from '../../domain/errors.js';
 import { type Release, availableFrom, isCurrent, planTarget, resolveTarget, semanticOnly } from '../../domain/releases.js';
 import { newId } from '../../ids.js';
-import type { LiveUpdates } from '../../live/index.js';
+import type { LiveUpdates, Watch } from '../../live/index.js';
 import { type Actor, tenantOf } from '../actor.js';
 import type { ServiceDeps } from '../deps.js';
 import { ACTIVE_WINDOW_MS } from '../nodes.js';
@@ -206,17 +206,21 @@ export class DeploymentService {
   /** Only while PENDING: once a node was handed the version, it cannot be taken back. */
   async cancel(actor: Actor, upgradeId: string): Promise<Upgrade> {
     const orgId = tenantOf(actor);
+    const now = this.deps.clock.now();
     const result = await inTransaction(this.deps.db, async (trx) => {
       const upgrade = await lockUpgrade(trx, orgId, upgradeId);
       if (!upgrade) throw new NotFound(`upgrade ${upgradeId} not found`);
       if (isFinal(upgrade.status)) throw new Conflict(`upgrade ${upgradeId} already ended ${upgrade.status}; there is nothing to cancel`);
+      // Overdue: it ended at its deadline, whatever the job has not written yet; that end is kept, then refused.
+      if (new Date(upgrade.deadlineAt) <= now) return { ended: await this.advance(trx, systemActor(orgId), upgrade, { deadlinePassed: true }) };
       if (upgrade.status === 'IN_PROGRESS') {
         throw new Conflict(`upgrade ${upgradeId} is IN_PROGRESS: the version already reached nodes, so it can no longer be cancelled; wait for it to end`);
       }
-      return this.advance(trx, actor, upgrade, [{ to: 'CANCELLED', reason: 'cancelled before any node was told' }]);
+      return { cancelled: await this.advance(trx, actor, upgrade, { explicit: [{ to: 'CANCELLED', reason: 'cancelled before any node was told' }] }) };
     });
     await this.publish(upgradeId);
-    return result;
+    if (result.ended) throw new Conflict(`upgrade ${upgradeId} passed its deadline and ended ${result.ended.status} (${result.ended.reason}); there is nothing to cancel`);
+    return result.cancelled!;
   }
 
   /**
@@ -237,17 +241,21 @@ export class DeploymentService {
     const target = await findTarget(this.deps.db, upgrade.upgradeId, node.nodeId);
     // A node that joined after the trigger follows along but is not counted; it is told only once the upgrade is
     // IN_PROGRESS, which can no longer be cancelled.
-    if (!target) return upgrade.status === 'IN_PROGRESS' ? planned.targetVersion : null;
+    if (!target) return upgrade.status === 'IN_PROGRESS' && (await this.mayJoin(planned, node.version, upgrade.force)) ? planned.targetVersion : null;
     if (target.deliveredAt && (target.updatedAt || node.version !== target.targetVersion)) return target.targetVersion;
     const answer = await inTransaction(this.deps.db, async (trx) => {
       const locked = await lockUpgrade(trx, orgId, upgrade.upgradeId);
       if (!locked || isFinal(locked.status)) return { desired: null, moved: false };
       // A report counts only from a heartbeat after the one that carried the version: a node already on it (a
       // forced redeploy, a mixed fleet) has not redeployed before it was told to.
-      await markTarget(trx, locked.upgradeId, node.nodeId, now.toISOString(), target.deliveredAt !== null && node.version === target.targetVersion);
-      const before = locked.sequence;
-      const after = await this.advance(trx, actor, locked, null);
-      return { desired: isFinal(after.status) && after.status !== 'SUCCESS' ? null : target.targetVersion, moved: after.sequence !== before };
+      const marked = await markTarget(trx, locked.upgradeId, node.nodeId, now.toISOString(), node.version === target.targetVersion);
+      if (!marked.delivered && !marked.updated) return { desired: target.targetVersion, moved: false };
+      // Counted as it happens, under the lock: a heartbeat costs the same whatever the size of the fleet.
+      const progress = locked.progress.map((p) =>
+        p.service === target.service ? { ...p, delivered: p.delivered + Number(marked.delivered), updated: p.updated + Number(marked.updated) } : p,
+      );
+      const after = await this.advance(trx, actor, locked, { progress });
+      return { desired: isFinal(after.status) && after.status !== 'SUCCESS' ? null : target.targetVersion, moved: after.sequence !== locked.sequence };
     });
     if (answer.moved) await this.publish(upgrade.upgradeId);
     return answer.desired;
@@ -256,13 +264,12 @@ export class DeploymentService {
   /** The deadline job: ends the upgrade FAILED or PARTIAL unless it ended already. Null when done. */
   async expire(deadline: UpgradeDeadline): Promise<Date | null> {
     const now = this.deps.clock.now();
-    const system: Actor = { type: 'system', id: 'deployments', orgId: deadline.orgId, ip: null, userAgent: null };
     const outcome = await inTransaction(this.deps.db, async (trx) => {
       const upgrade = await lockUpgrade(trx, deadline.orgId, deadline.upgradeId);
       if (!upgrade || isFinal(upgrade.status)) return null;
       // Woken early (another instance's clock): come back at the deadline.
       if (new Date(upgrade.deadlineAt) > now) return { later: new Date(upgrade.deadlineAt) };
-      await this.advance(trx, system, upgrade, null, true);
+      await this.advance(trx, systemActor(deadline.orgId), upgrade, { deadlinePassed: true });
       return { later: null };
     });
     if (outcome && !outcome.later) await this.publish(deadline.upgradeId);
@@ -271,20 +278,24 @@ export class DeploymentService {
 
   /**
    * The upgrade's status changes after `after`, as they happen, until it ends. Checked before the first event:
-   * an unknown upgrade (or another organization's) is refused, not an empty stream.
+   * an unknown upgrade (or another organization's) is refused, not an empty stream. `stillAllowed` is asked on
+   * every pass: a session that ended or lost the permission ends the stream.
    */
-  async watch(actor: Actor, upgradeId: string, after: number): Promise<AsyncGenerator<UpgradeEvent>> {
+  async watch(actor: Actor, upgradeId: string, after: number, stillAllowed: () => Promise<boolean>): Promise<AsyncIterableIterator<UpgradeEvent>> {
     const orgId = tenantOf(actor);
     if (!(await findUpgrade(this.deps.db, orgId, upgradeId))) throw new NotFound(`upgrade ${upgradeId} not found`);
     const live = this.live;
     const db = this.deps.db;
     const settle = async (u: Upgrade) => (await this.settleOverdue(u)) ?? u;
+    let watch: Watch | null = null;
+    let stopped = false;
     // Nothing is registered until the stream is read: a stream its consumer drops unread leaves nothing behind.
-    return (async function* () {
-      const watch = live.watch(topic(upgradeId));
+    const events = (async function* () {
+      if (stopped) return;
+      watch = live.watch(topic(upgradeId));
       try {
         let seen = after;
-        for (;;) {
+        while (!stopped) {
           for (const e of await eventsAfter(db, orgId, upgradeId, seen)) {
             seen = e.sequence;
             yield e;
@@ -296,13 +307,48 @@ export class DeploymentService {
           // Resumed after the final event: nothing more will come.
           if (isFinal(now.status) && now.sequence <= seen) return;
           if (now.sequence > seen) continue;
-          // False: the service is shutting down; the watcher resumes elsewhere with afterSequence.
+          if (!(await stillAllowed())) return;
+          // False: the consumer left, or the service is stopping (the watcher resumes elsewhere with afterSequence).
           if (!(await watch.next(WATCH_POLL_MS))) return;
         }
       } finally {
         watch.close();
       }
     })();
+    // A consumer that leaves (yoga calls return()) may find the stream waiting for a wake-up, where a generator's
+    // own return() would wait for the next event: closing the watch ends that wait at once.
+    const stop = () => {
+      stopped = true;
+      (watch as Watch | null)?.close();
+    };
+    const iterator: AsyncIterableIterator<UpgradeEvent> = {
+      next: () => events.next(),
+      return: (value?: unknown) => {
+        stop();
+        return events.return(value as undefined);
+      },
+      throw: (err?: unknown) => {
+        stop();
+        return events.throw(err);
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  /**
+   * A node that joined after the trigger takes the target only where the trigger's own rules would have let it:
+   * no jump past a required stop, no downgrade or redeploy unless the upgrade was forced.
+   */
+  private async mayJoin(planned: PlannedService, version: string, force: boolean): Promise<boolean> {
+    const releases = await listReleases(this.deps.db, planned.service);
+    try {
+      planTarget({ service: planned.service, releases, reported: [version], requested: planned.targetVersion, force });
+      return true;
+    } catch (err) {
+      if (err instanceof InvalidInput) return false;
+      throw err;
+    }
   }
 
   private async active(orgId: string): Promise<Upgrade | null> {
@@ -327,10 +373,20 @@ export class DeploymentService {
     return new Conflict(`upgrade ${active.upgradeId} (${active.status}: ${what}) is still active; wait for it to end or cancel it while PENDING`);
   }
 
-  /** Counts what was observed, makes the moves it calls for (or the one asked), and keeps each as an event. */
-  private async advance(trx: Trx, actor: Actor, upgrade: Upgrade, explicit: Transition[] | null, deadlinePassed = false): Promise<Upgrade> {
-    const progress = await this.progressOf(trx, upgrade);
-    const moves = explicit ?? transitionsFor(upgrade.status, progress, deadlinePassed);
+  /**
+   * Makes the moves an observation calls for (or the ones asked) and keeps each as an event. `progress` is the
+   * count a heartbeat just moved; without it (the deadline, a cancel) the targets are counted afresh.
+   */
+  private async advance(
+    trx: Trx,
+    actor: Actor,
+    upgrade: Upgrade,
+    opts: { explicit?: Transition[]; deadlinePassed?: boolean; progress?: ServiceProgress[] },
+  ): Promise<Upgrade> {
+    let progress = opts.progress ?? (await this.progressOf(trx, upgrade));
+    const moves = opts.explicit ?? transitionsFor(upgrade.status, progress, opts.deadlinePassed ?? false);
+    // The active-node totals are for people reading a status change; counted when one happens, not per heartbeat.
+    if (moves.length > 0 && opts.progress) progress = await this.withTotals(trx, upgrade.orgId, progress);
     const at = this.deps.clock.now().toISOString();
     const next: Upgrade = { ...upgrade, progress };
     const events: UpgradeEvent[] = [];
@@ -349,18 +405,17 @@ export class DeploymentService {
   }
 
   private async progressOf(db: Executor, upgrade: Upgrade): Promise<ServiceProgress[]> {
-    const [counts, nodes] = await Promise.all([targetCounts(db, upgrade.upgradeId), activeNodeVersions(db, upgrade.orgId, this.activeSince())]);
-    return upgrade.plan.map((p) => {
+    const counts = await targetCounts(db, upgrade.upgradeId);
+    const progress = upgrade.plan.map((p) => {
       const c = counts.find((x) => x.service === p.service);
-      return {
-        service: p.service,
-        targetVersion: p.targetVersion,
-        desired: c?.desired ?? 0,
-        delivered: c?.delivered ?? 0,
-        updated: c?.updated ?? 0,
-        total: nodes.filter((n) => n.role === p.service).length,
-      };
+      return { service: p.service, targetVersion: p.targetVersion, desired: c?.desired ?? 0, delivered: c?.delivered ?? 0, updated: c?.updated ?? 0, total: 0 };
     });
+    return this.withTotals(db, upgrade.orgId, progress);
+  }
+
+  private async withTotals(db: Executor, orgId: string, progress: ServiceProgress[]): Promise<ServiceProgress[]> {
+    const totals = await activeNodeCounts(db, orgId, this.activeSince());
+    return progress.map((p) => ({ ...p, total: totals.get(p.service) ?? 0 }));
   }
 
   private async audit(trx: Trx, actor: Actor, upgrade: Upgrade, from: string | null, move: Transition): Promise<void> {
@@ -377,6 +432,10 @@ export class DeploymentService {
     // The change is committed; a lost wake-up only delays watchers until their next look.
     await this.live.publish(topic(upgradeId)).catch(() => undefined);
   }
+}
+
+function systemActor(orgId: string): Actor {
+  return { type: 'system', id: 'deployments', orgId, ip: null, userAgent: null };
 }
 
 function targetOf(n: NodeVersion, service: DeployService, targetVersion: string): TargetRow {
