@@ -45,7 +45,8 @@ export interface Transition {
   reason: string;
 }
 
-function nodes(n: number): string {
+/** "1 node", "3 nodes": the unit every reason counts in. */
+export function countOfNodes(n: number): string {
   return `${n} node${n === 1 ? '' : 's'}`;
 }
 
@@ -71,14 +72,14 @@ export function transitionsFor(status: UpgradeStatus, progress: ServiceProgress[
   const delivered = progress.reduce((n, p) => n + p.delivered, 0);
   const desired = progress.reduce((n, p) => n + p.desired, 0);
   const updated = progress.reduce((n, p) => n + p.updated, 0);
-  if (delivered > 0) move('IN_PROGRESS', `the target version reached ${nodes(delivered)} in heartbeat answers`);
+  if (delivered > 0) move('IN_PROGRESS', `the target version reached ${countOfNodes(delivered)} in heartbeat answers`);
   if (at === 'IN_PROGRESS' && desired > 0 && updated === desired) {
     move('SUCCESS', `every targeted node (${desired}) reported its target version`);
   }
   if (deadlinePassed) {
-    if (at === 'PENDING') move('FAILED', `no targeted node sent a heartbeat before the deadline (${nodes(desired)} targeted)`);
+    if (at === 'PENDING') move('FAILED', `no targeted node sent a heartbeat before the deadline (${countOfNodes(desired)} targeted)`);
     else if (updated === 0) move('FAILED', `no targeted node reported its target version before the deadline (${shortfall(progress)})`);
-    else move('PARTIAL', `${updated} of ${nodes(desired)} reported their target version before the deadline; not upgraded: ${shortfall(progress)}`);
+    else move('PARTIAL', `${updated} of ${countOfNodes(desired)} reported their target version before the deadline; not upgraded: ${shortfall(progress)}`);
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { LocalUpdates, type Watch } from '../../src/live/updates.js';
 import { createLogger } from '../../src/logger.js';
 import { Harness } from '../helpers/harness.js';
 import { heartbeat, node } from '../nodes/helpers.js';
+import { type SseBlock, parseBlock, sseEvents } from './sse.js';
 
 /**
  * Live status changes: the upgradeEvents subscription over server-sent events, and the wake-ups under it
@@ -17,8 +18,6 @@ const SAFETY_MS = 20_000;
 const DEADLINE_MS = 1800 * 1000;
 const SUBSCRIPTION = `subscription($id: String!, $after: Int) { upgradeEvents(upgradeId: $id, afterSequence: $after) {
   upgradeId sequence fromStatus toStatus reason progress { service desired delivered updated } } }`;
-
-type Block = { event: string; data: any };
 
 function withSafety<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -33,24 +32,6 @@ function wokenNow(w: Watch): Promise<'woken' | 'not woken'> {
   return Promise.race([w.next(60_000).then(() => 'woken' as const), new Promise<'not woken'>((r) => setImmediate(() => r('not woken')))]);
 }
 
-function parseBlock(block: string): Block | null {
-  let event = '';
-  const data: string[] = [];
-  for (const line of block.split(/\r?\n/)) {
-    if (line.startsWith('event:')) event = line.slice(6).trim();
-    else if (line.startsWith('data:')) data.push(line.slice(5).trim());
-  }
-  if (!event) return null; // a keep-alive comment
-  return { event, data: data.join('\n') ? JSON.parse(data.join('\n')) : null };
-}
-
-function sseEvents(text: string): Block[] {
-  return text
-    .split(/\r?\n\r?\n/)
-    .map(parseBlock)
-    .filter((b): b is Block => b !== null);
-}
-
 /** Reads an event stream block by block, as a browser's EventSource would, while the test goes on. */
 class SseReader {
   private buf = '';
@@ -61,7 +42,7 @@ class SseReader {
   constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {}
 
   /** The next event (keep-alive comments skipped); null once the stream has ended. */
-  async next(what: string, safetyMs = SAFETY_MS): Promise<Block | null> {
+  async next(what: string, safetyMs = SAFETY_MS): Promise<SseBlock | null> {
     for (;;) {
       const m = /\r?\n\r?\n/.exec(this.buf);
       if (m) {
@@ -136,7 +117,7 @@ describe('upgradeEvents over server-sent events', () => {
   }
 
   /** The whole stream, for subscriptions that end (h.call returns once the stream has ended). */
-  async function streamed(cookie: string | undefined, upgradeId: string, after?: number): Promise<Block[]> {
+  async function streamed(cookie: string | undefined, upgradeId: string, after?: number): Promise<SseBlock[]> {
     const r = await withSafety(
       h.call('POST', '/graphql', {
         ...(cookie ? { cookie } : {}),
@@ -165,7 +146,7 @@ describe('upgradeEvents over server-sent events', () => {
     return reader;
   }
 
-  function upgradeEvents(blocks: Block[]): any[] {
+  function upgradeEvents(blocks: SseBlock[]): any[] {
     return blocks.filter((b) => b.event === 'next').map((b) => {
       assert.ok(b.data.data?.upgradeEvents, JSON.stringify(b.data));
       return b.data.data.upgradeEvents;

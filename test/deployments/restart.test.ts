@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Harness } from '../helpers/harness.js';
 import { heartbeat, node } from '../nodes/helpers.js';
+import { sseEvents } from './sse.js';
 
 /**
  * Upgrades across a restart of the service (h.restart(): the same database and clock, nothing kept in memory):
@@ -12,20 +13,6 @@ import { heartbeat, node } from '../nodes/helpers.js';
 const DEADLINE_MS = 1800 * 1000;
 
 const SUBSCRIPTION = `subscription($id: String!) { upgradeEvents(upgradeId: $id) { sequence fromStatus toStatus progress { desired updated } } }`;
-
-function sseEvents(text: string): { event: string; data: any }[] {
-  const out: { event: string; data: any }[] = [];
-  for (const block of text.split(/\r?\n\r?\n/)) {
-    let event = '';
-    const data: string[] = [];
-    for (const line of block.split(/\r?\n/)) {
-      if (line.startsWith('event:')) event = line.slice(6).trim();
-      else if (line.startsWith('data:')) data.push(line.slice(5).trim());
-    }
-    if (event) out.push({ event, data: data.join('\n') ? JSON.parse(data.join('\n')) : null });
-  }
-  return out;
-}
 
 describe('upgrades across a restart of the service', () => {
   let h: Harness;

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { type ApiResult, Harness } from '../helpers/harness.js';
 import { heartbeat, node } from '../nodes/helpers.js';
+import { sseEvents } from './sse.js';
 
 /**
  * A model-based test of the upgrade state machine: simulated fleets heartbeat, the clock moves, jobs run, an
@@ -243,20 +244,6 @@ async function listed(h: Harness, cookie: string, upgradeId: string): Promise<an
   const u = r.body.upgrades.find((x: any) => x.upgrade_id === upgradeId);
   assert.ok(u, `upgrade ${upgradeId} is in the history list`);
   return u;
-}
-
-function sseEvents(text: string): { event: string; data: any }[] {
-  const out: { event: string; data: any }[] = [];
-  for (const block of text.split(/\r?\n\r?\n/)) {
-    let event = '';
-    const data: string[] = [];
-    for (const line of block.split(/\r?\n/)) {
-      if (line.startsWith('event:')) event = line.slice(6).trim();
-      else if (line.startsWith('data:')) data.push(line.slice(5).trim());
-    }
-    if (event) out.push({ event, data: data.join('\n') ? JSON.parse(data.join('\n')) : null });
-  }
-  return out;
 }
 
 const SUBSCRIPTION = `subscription($id: String!, $after: Int) { upgradeEvents(upgradeId: $id, afterSequence: $after) {

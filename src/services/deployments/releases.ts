@@ -14,8 +14,11 @@ export interface PublishReleaseInput {
   requiredStop?: boolean | null;
 }
 
-export function deployService(field: string, value: string): DeployService {
-  if (!(DEPLOY_SERVICES as readonly string[]).includes(value)) throw new InvalidInput(`must be one of ${DEPLOY_SERVICES.join(', ')}`, field);
+/** `alsoAccepted` names what the caller takes besides a service (an upgrade takes "all"), for the message. */
+export function deployService(field: string, value: string, alsoAccepted?: string): DeployService {
+  if (!(DEPLOY_SERVICES as readonly string[]).includes(value)) {
+    throw new InvalidInput(`must be one of ${DEPLOY_SERVICES.join(', ')}${alsoAccepted ? ` or ${alsoAccepted}` : ''}`, field);
+  }
   return value as DeployService;
 }
 

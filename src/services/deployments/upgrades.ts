@@ -27,6 +27,7 @@ import {
   type ServiceProgress,
   type Transition,
   isFinal,
+  countOfNodes,
   transitionsFor,
 } from '../../domain/deployments.js';
 import { Conflict, InvalidInput, NotFound } from '../../domain/errors.js';
@@ -36,6 +37,7 @@ import type { LiveUpdates, Watch } from '../../live/index.js';
 import { type Actor, tenantOf } from '../actor.js';
 import type { ServiceDeps } from '../deps.js';
 import { ACTIVE_WINDOW_MS } from '../nodes.js';
+import { deployService } from './releases.js';
 import * as v from '../validate.js';
 
 export const DEADLINE_JOB = 'upgrade.deadline';
@@ -119,10 +121,7 @@ export class DeploymentService {
   async trigger(actor: Actor, input: TriggerInput, initiatedBy: string): Promise<Upgrade> {
     const orgId = tenantOf(actor);
     const requested = v.text('service', input.service, { max: 32 });
-    if (requested !== 'all' && !(DEPLOY_SERVICES as readonly string[]).includes(requested)) {
-      throw new InvalidInput(`must be one of ${DEPLOY_SERVICES.join(', ')} or all`, 'service');
-    }
-    const services = requested === 'all' ? [...DEPLOY_SERVICES] : [requested as DeployService];
+    const services = requested === 'all' ? [...DEPLOY_SERVICES] : [deployService('service', requested, 'all')];
     const version = v.text('version', input.version, { max: 64 });
     const force = input.forceNewDeployment ?? false;
     const running = await this.active(orgId);
@@ -154,7 +153,7 @@ export class DeploymentService {
 
     const now = this.deps.clock.now();
     const at = now.toISOString();
-    const summary = plan.map((p) => `${p.service} to ${p.targetVersion} on ${count(targets, p.service)}`).join(', ');
+    const summary = plan.map((p) => `${p.service} to ${p.targetVersion} on ${countOfNodes(targets.filter((t) => t.service === p.service).length)}`).join(', ');
     const upgrade: Upgrade = {
       upgradeId: newId('upg'),
       orgId,
@@ -442,7 +441,3 @@ function targetOf(n: NodeVersion, service: DeployService, targetVersion: string)
   return { nodeId: n.nodeId, service, fromVersion: n.version, targetVersion, deliveredAt: null, updatedAt: null };
 }
 
-function count(targets: TargetRow[], service: DeployService): string {
-  const n = targets.filter((t) => t.service === service).length;
-  return `${n} node${n === 1 ? '' : 's'}`;
-}
