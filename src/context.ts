@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Principal, RequestAuth, SessionPrincipal } from './auth/principal.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import type { ModuleState } from './domain/compliance.js';
 import type { Organization } from './domain/organization.js';
 import type { User } from './db/users.js';
 import { Unauthenticated } from './domain/errors.js';
@@ -31,6 +32,8 @@ export interface CookieChange {
 export interface Loaders {
   /** The caller's own organization, read once per request. */
   ownOrganization(): Promise<Organization | null>;
+  /** The compliance modules of the caller's organization (the module gate asks once per request). */
+  modules(): Promise<ModuleState[]>;
   /** Users of the caller's organization by id; ids of another organization load as null. */
   user: DataLoader<string, User | null>;
 }
@@ -84,7 +87,9 @@ function createLoaders(services: Services, principal: Principal, actor: Actor): 
   // A session's organization came with it, in the statement that checked the session: no second read.
   let own: Promise<Organization | null> | null = principal.kind === 'session' ? Promise.resolve(principal.organization) : null;
   let user: DataLoader<string, User | null> | null = null;
+  let modules: Promise<ModuleState[]> | null = null;
   return {
+    modules: () => (modules ??= services.modules.forTenant(actor)),
     ownOrganization: () => (own ??= actor.orgId ? services.organizations.own(actor) : Promise.resolve(null)),
     // Made on first use: most requests never load a user.
     get user() {

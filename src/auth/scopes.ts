@@ -13,6 +13,8 @@ export const RUNTIME_SCOPES = [
   'policies:write',
   'compliance:read',
   'compliance:export',
+  /** The governed runtime asks a person to decide (human oversight). */
+  'hitl:request',
 ] as const;
 export type RuntimeScope = (typeof RUNTIME_SCOPES)[number];
 

@@ -14,6 +14,7 @@ import * as m011 from './migrations/011_runtime.js';
 import * as m012 from './migrations/012_idempotency_headers.js';
 import * as m013 from './migrations/013_jobs.js';
 import * as m014 from './migrations/014_deployments.js';
+import * as m015 from './migrations/015_compliance.js';
 
 // Numbered, in code, never edited once landed: add a file and a line here.
 const migrations: Record<string, Migration> = {
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '012_idempotency_headers': m012,
   '013_jobs': m013,
   '014_deployments': m014,
+  '015_compliance': m015,
 };
 
 class InCodeProvider implements MigrationProvider {

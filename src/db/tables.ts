@@ -1,5 +1,6 @@
 import type { Generated, Selectable } from 'kysely';
 import type { ApiKeyTables } from './tables/api-keys.js';
+import type { ComplianceTables } from './tables/compliance.js';
 import type { DeploymentTables } from './tables/deployments.js';
 import type { IdempotencyTables } from './tables/idempotency.js';
 import type { JobTables } from './tables/jobs.js';
@@ -89,7 +90,7 @@ export interface RateLimitsTable {
 }
 
 /** Every table: the foundation's here, each later area's in tables/<area>.ts. */
-export interface Tables extends ApiKeyTables, LicenseTables, NodeTables, UsageTables, IdempotencyTables, ScimTables, SsoTables, RuntimeTables, JobTables, DeploymentTables {
+export interface Tables extends ApiKeyTables, LicenseTables, NodeTables, UsageTables, IdempotencyTables, ScimTables, SsoTables, RuntimeTables, JobTables, DeploymentTables, ComplianceTables {
   organizations: OrganizationsTable;
   users: UsersTable;
   sessions: SessionsTable;

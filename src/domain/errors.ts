@@ -127,3 +127,20 @@ export class NotImplemented extends DomainError {
   readonly code = 'NOT_IMPLEMENTED';
   readonly status = 501;
 }
+
+/**
+ * A route of a compliance module the organization does not have. Answered before any other work; the message
+ * says how the module is enabled.
+ */
+export class ModuleNotEnabled extends Forbidden {
+  override readonly code = 'MODULE_NOT_ENABLED';
+  constructor(
+    readonly module: string,
+    orgId: string,
+  ) {
+    super(
+      `the ${module} module is not enabled for organization ${orgId}: it comes with a license that includes it, ` +
+        `or the operator enables it (PATCH /api/v1/admin/organizations/${orgId} with {"modules": [..., "${module}"]})`,
+    );
+  }
+}

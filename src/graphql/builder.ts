@@ -2,7 +2,9 @@ import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
 import { DateTimeResolver, JSONObjectResolver, JSONResolver } from 'graphql-scalars';
-import { Forbidden } from '../domain/errors.js';
+import type { ComplianceModule } from '../domain/compliance.js';
+import { type DomainError, Forbidden, ModuleNotEnabled } from '../domain/errors.js';
+import { ModuleService } from '../services/compliance/modules.js';
 import type { Permission } from '../auth/permissions.js';
 import { orgIdOf } from '../auth/principal.js';
 import { type MissingGrant, refusal } from '../auth/refusal.js';
@@ -22,6 +24,20 @@ export interface Scopes {
   anyApiKey: boolean;
   /** A SCIM bearer token: no GraphQL field asks for it; the SCIM adapter asks it of every directory route. */
   scim: boolean;
+  /**
+   * The module gate: a session with the permission or a runtime key with the scope, of an organization that has
+   * the module. The credential's kind is judged first (the wrong door is a 401), then the module (403
+   * MODULE_NOT_ENABLED, before any other work), then the permission or scope.
+   */
+  module: ModuleGrant;
+}
+
+export interface ModuleGrant {
+  module: ComplianceModule;
+  /** The permission a portal session needs; null when no session may. */
+  permission: Permission | null;
+  /** The scope a runtime key needs; null when no key may. */
+  scope: RuntimeScope | null;
 }
 
 export const builder = new SchemaBuilder<{
@@ -56,9 +72,16 @@ export const builder = new SchemaBuilder<{
       runtime: (scope) => ctx.principal.kind === 'api_key' && keyHasScope(ctx.principal.scopes, scope),
       anyApiKey: ctx.principal.kind === 'api_key',
       scim: ctx.principal.kind === 'scim',
+      module: async (grant) => {
+        const p = ctx.principal;
+        if (p.kind === 'session' ? grant.permission === null : p.kind === 'api_key' ? grant.scope === null : true) return false;
+        if (p.kind !== 'session' && p.kind !== 'api_key') return false;
+        ModuleService.require(await ctx.loaders.modules(), grant.module, p.orgId);
+        return p.kind === 'session' ? p.permissions.has(grant.permission!) : keyHasScope(p.scopes, grant.scope!);
+      },
     }),
     unauthorizedError: (_parent, ctx, info, result) => {
-      const error = refusal(ctx.auth, missingGrants(result.failure));
+      const error = refusalFor(ctx, result.failure);
       // Refusals of a known principal are audit events; anonymous noise is not worth a write each.
       if (ctx.principal.kind !== 'anonymous') {
         const field = `${info.parentType.name}.${info.fieldName}`;
@@ -79,6 +102,23 @@ export const builder = new SchemaBuilder<{
   },
 });
 
+/** A disabled module, wherever in the failed scope map it was found. */
+function disabledModule(failure: AuthFailure): ModuleNotEnabled | null {
+  if (failure.kind === AuthScopeFailureType.AnyAuthScopes || failure.kind === AuthScopeFailureType.AllAuthScopes) {
+    for (const f of failure.failures) {
+      const found = disabledModule(f);
+      if (found) return found;
+    }
+    return null;
+  }
+  return failure.kind === AuthScopeFailureType.AuthScope && failure.error instanceof ModuleNotEnabled ? failure.error : null;
+}
+
+/** The error a failed scope map answers with: a disabled module says so; anything else is a refusal. */
+function refusalFor(ctx: Context, failure: AuthFailure): DomainError {
+  return disabledModule(failure) ?? refusal(ctx.auth, missingGrants(failure));
+}
+
 export function missingGrants(failure: AuthFailure): MissingGrant[] {
   switch (failure.kind) {
     case AuthScopeFailureType.AnyAuthScopes:
@@ -98,6 +138,13 @@ export function missingGrants(failure: AuthFailure): MissingGrant[] {
           return [{ model: 'api_key' }];
         case 'scim':
           return [{ model: 'scim_token' }];
+        case 'module': {
+          const grant = failure.parameter as ModuleGrant;
+          const out: MissingGrant[] = [];
+          if (grant.permission) out.push({ model: 'portal_session', grant: grant.permission });
+          if (grant.scope) out.push({ model: 'api_key', grant: grant.scope });
+          return out;
+        }
       }
       return [];
     default:
@@ -138,5 +185,5 @@ export async function authorizeScopes(ctx: Context, scopes: DeclaredScopes, args
     }
   }
   if (!map || typeof map !== 'object') throw new Forbidden('this operation is not allowed');
-  await builder.runAuthScopes(ctx, map as ScopeMap, (result) => refusal(ctx.auth, missingGrants(result.failure)));
+  await builder.runAuthScopes(ctx, map as ScopeMap, (result) => refusalFor(ctx, result.failure));
 }

@@ -20,6 +20,7 @@ import './types/connectors.js';
 import './types/dynamic-policies.js';
 import './types/releases.js';
 import './types/upgrades.js';
+import './types/modules.js';
 
 let built: GraphQLSchema | null = null;
 

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Context } from '../context.js';
 import { compiledExecution } from './compiled-execution.js';
-import { DomainError, Forbidden, InvalidInput, RateLimited, SsoRequired, Unauthenticated } from '../domain/errors.js';
+import { DomainError, Forbidden, InvalidInput, ModuleNotEnabled, RateLimited, SsoRequired, Unauthenticated } from '../domain/errors.js';
 
 export const GRAPHQL_LIMITS = { depth: 10, aliases: 15, tokens: 2000, directives: 10, cost: 5000 } as const;
 /** The header a GET or form request to /graphql must carry: a page on another origin cannot add it without a preflight. */
@@ -85,6 +85,7 @@ export function toGraphQLError(error: unknown): GraphQLError {
     }
     if (original instanceof RateLimited) extensions.retryAfter = original.retryAfterSeconds;
     if (original instanceof SsoRequired) extensions.ssoLoginUrl = original.loginUrl;
+    if (original instanceof ModuleNotEnabled) extensions.module = original.module;
     if (original instanceof InvalidInput) {
       if (original.field) extensions.field = original.field;
       if (original.details) {

@@ -1,5 +1,5 @@
 import type { Context as HonoContext } from 'hono';
-import { type AuthModel, DomainError, Forbidden, InvalidInput, RateLimited, SsoRequired, Unauthenticated } from '../domain/errors.js';
+import { type AuthModel, DomainError, Forbidden, InvalidInput, ModuleNotEnabled, RateLimited, SsoRequired, Unauthenticated } from '../domain/errors.js';
 
 // The JSON error envelope of every face but GraphQL and SCIM: {"error": {code, message, field?, required_auth?, details?}}.
 // Field names are spelt the REST way (snake_case), whatever the domain called them.
@@ -48,6 +48,7 @@ export function errorBody(err: DomainError, opaque?: ReadonlySet<string>): { err
     error.required_auth = err.requiredAuth;
   }
   if (err instanceof SsoRequired) error.sso_login_url = err.loginUrl;
+  if (err instanceof ModuleNotEnabled) error.module = err.module;
   if (err instanceof InvalidInput) {
     if (err.field) {
       const field = restFieldName(err.field, opaque);

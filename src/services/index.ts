@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { LiveUpdates } from '../live/index.js';
 import { ApiKeyService } from './api-keys.js';
+import { ModuleService } from './compliance/modules.js';
 import { AuditService } from './audit.js';
 import { CredentialGuard } from './credentials.js';
 import { DirectoryService } from './directory/index.js';
@@ -50,6 +51,7 @@ export interface Services {
   dynamicPolicies: DynamicPolicyService;
   releases: ReleaseService;
   deployments: DeploymentService;
+  modules: ModuleService;
 }
 
 export function createServices(database: Database, config: Config, clock: Clock, live: LiveUpdates): Services {
@@ -61,6 +63,7 @@ export function createServices(database: Database, config: Config, clock: Clock,
   const sessions = new SessionService(db, config, clock, audit, rateLimiter);
   const apiKeys = new ApiKeyService(deps);
   const scimTokens = new ScimTokenService(deps, rateLimiter);
+  const licenses = new LicenseService(deps);
   const box = new SecretBox(config.encryptionKey, config.encryptionKeysPrevious);
   const outbound = new OutboundClient({ allowHosts: config.outboundAllowHosts, allowListedPrivate: config.environment !== 'production' });
   return {
@@ -73,7 +76,8 @@ export function createServices(database: Database, config: Config, clock: Clock,
     idempotency: new IdempotencyService(db, clock),
     organizations,
     apiKeys,
-    licenses: new LicenseService(deps),
+    licenses,
+    modules: new ModuleService(db, licenses),
     nodes: new NodeService(deps),
     usage: new UsageService(deps),
     users: new UserService(db, clock, audit),

@@ -1,7 +1,8 @@
-import { type JsonWebKey, type KeyObject, createPublicKey } from 'node:crypto';
+import { type JsonWebKey, type KeyObject, createPublicKey, sign as cryptoSign } from 'node:crypto';
 import { type Trx, inTransaction } from '../db/database.js';
 import { type StoredLicense, findCurrentLicense, insertLicense, nextLicenseSeq } from '../db/licenses.js';
 import { findOrganization, updateOrganization } from '../db/organizations.js';
+import { COMPLIANCE_MODULES } from '../domain/compliance.js';
 import { TIERS, type Tier } from '../domain/vocabulary.js';
 import { newId } from '../ids.js';
 import {
@@ -23,8 +24,6 @@ import * as v from './validate.js';
 
 /** Product features a license can switch on. */
 export const LICENSE_FEATURES = ['sso', 'scim', 'deployments'] as const;
-/** Regulated-workflow modules a license can switch on. */
-export const COMPLIANCE_MODULES = ['eu_ai_act', 'hitl', 'mas_feat', 'rbi', 'sebi'] as const;
 export const LICENSE_PERMISSIONS = [...LICENSE_FEATURES, ...COMPLIANCE_MODULES] as const;
 export type LicensePermission = (typeof LICENSE_PERMISSIONS)[number];
 
@@ -193,14 +192,15 @@ export class LicenseService {
     return { status: license.status, expiresAt: license.expiresAt, daysRemaining: license.daysRemaining };
   }
 
-  /** True only when the current license is valid or expiring and lists the permission. */
-  async hasPermission(actor: Actor, permission: LicensePermission): Promise<boolean> {
-    const license = await this.current(actor);
-    return (
-      license !== null &&
-      (license.status === 'valid' || license.status === 'expiring') &&
-      license.permissions.includes(permission)
-    );
+  /** What the organization's current license grants: its permissions while it is valid or expiring, else nothing. */
+  async grantsOf(orgId: string): Promise<readonly string[]> {
+    const license = await this.currentOf(orgId);
+    return license && (license.status === 'valid' || license.status === 'expiring') ? license.permissions : [];
+  }
+
+  /** Signs a document (an export manifest) with the service's Ed25519 key: the one publicKey() publishes. */
+  sign(data: Buffer): string {
+    return cryptoSign(null, data, this.signingKey).toString('base64url');
   }
 
   /** The verification key, for anyone who wants to check a license offline. */

@@ -11,7 +11,9 @@ import {
   listOrganizations,
   updateOrganization,
 } from '../db/organizations.js';
+import { operatorModules, setOperatorModules } from '../db/modules.js';
 import { deleteOrgSessions, deleteUserSessions } from '../db/sessions.js';
+import { COMPLIANCE_MODULES, isComplianceModule } from '../domain/compliance.js';
 import { findLoginAccount, insertUser, setPasswordHash, updateUserFields } from '../db/users.js';
 import type { OrgStatus, Tier } from '../domain/vocabulary.js';
 import { newId } from '../ids.js';
@@ -35,7 +37,10 @@ export interface OrganizationInput {
   expiresAt?: string | null;
 }
 
-export type OrganizationPatch = { [K in Exclude<keyof OrganizationInput, 'orgId' | 'password'>]?: OrganizationInput[K] | null };
+export type OrganizationPatch = { [K in Exclude<keyof OrganizationInput, 'orgId' | 'password'>]?: OrganizationInput[K] | null } & {
+  /** The full list of modules the operator enables (a license enables its own besides). */
+  modules?: readonly string[] | null;
+};
 
 /**
  * Called inside the transaction that sets an organization's licensed terms: at creation (before is null) and
@@ -175,9 +180,23 @@ export class OrganizationService {
       const existing = await findOrganization(trx, orgId);
       if (!existing) throw new NotFound(`organization ${orgId} not found`);
       const organization = this.applyPatch(existing, patch, now);
+      const modules = patch.modules != null ? moduleList(patch.modules) : null;
       await updateOrganization(trx, organization);
       await this.afterChange(trx, actor, existing, organization, null);
+      if (modules) await this.setModules(trx, actor, organization.orgId, modules, now);
       return organization;
+    });
+  }
+
+  private async setModules(trx: Trx, actor: Actor, orgId: string, modules: string[], now: string): Promise<void> {
+    const before = await operatorModules(trx, orgId);
+    await setOperatorModules(trx, orgId, modules, `${actor.type}:${actor.id ?? 'keyless'}`, now);
+    await this.audit.append(trx, actor, {
+      action: 'organization.modules_set',
+      orgId,
+      targetType: 'organization',
+      targetId: orgId,
+      details: { modules, before },
     });
   }
 
@@ -257,4 +276,11 @@ export class OrganizationService {
       details: { sessions_ended: ended },
     });
   }
+}
+
+function moduleList(modules: readonly string[]): string[] {
+  for (const [i, m] of modules.entries()) {
+    if (!isComplianceModule(m)) throw new InvalidInput(`is not a module: expected one of ${COMPLIANCE_MODULES.join(', ')}`, `modules[${i}]`);
+  }
+  return [...new Set(modules)].sort();
 }

@@ -98,6 +98,10 @@ const OrganizationPatch = builder.inputType('OrganizationPatch', {
     contactEmail: t.string({ required: false }),
     contactPhone: t.string({ required: false }),
     expiresAt: t.string({ required: false }),
+    modules: t.stringList({
+      required: false,
+      description: 'The full list of compliance modules the operator enables (eu_ai_act, hitl, mas_feat, rbi, sebi); a license enables its own besides.',
+    }),
   }),
 });
 

@@ -4,6 +4,7 @@ import { bodyFields, listBody, pageArgs, queryEnum, queryString } from '../input
 import { route } from '../router.js';
 
 const ORG_FIELDS = 'orgId name tier status maxNodes contactEmail contactPhone expiresAt createdAt updatedAt';
+const ORG_DETAIL = `${ORG_FIELDS} modules { module enabled sources }`;
 const AUDIT_FIELDS = 'id seq orgId action actorType actorId targetType targetId outcome ip userAgent details createdAt hash';
 const orgJson = (o: unknown) => snakeKeys(o);
 
@@ -28,12 +29,12 @@ export const adminRoutes = [
     respond: (d) => ({ status: 200, body: listBody('organizations', d.organizations, orgJson) }),
   }),
   route('GET', '/api/v1/admin/organizations/:org_id', {
-    operation: `query($orgId: String!) { adminOrganization(orgId: $orgId) { ${ORG_FIELDS} } }`,
+    operation: `query($orgId: String!) { adminOrganization(orgId: $orgId) { ${ORG_DETAIL} } }`,
     variables: (req) => ({ orgId: req.params.org_id }),
     respond: (d) => ({ status: 200, body: orgJson(d.adminOrganization) }),
   }),
   route('PATCH', '/api/v1/admin/organizations/:org_id', {
-    operation: `mutation($orgId: String!, $input: OrganizationPatch!) { updateOrganization(orgId: $orgId, input: $input) { ${ORG_FIELDS} } }`,
+    operation: `mutation($orgId: String!, $input: OrganizationPatch!) { updateOrganization(orgId: $orgId, input: $input) { ${ORG_DETAIL} } }`,
     variables: (req) => ({ orgId: req.params.org_id, input: req.body }),
     respond: (d) => ({ status: 200, body: orgJson(d.updateOrganization) }),
   }),
