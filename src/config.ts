@@ -43,6 +43,12 @@ export interface Config {
   licenseSigningKeyPem: string;
   /** How long an upgrade may take before it ends FAILED or PARTIAL with the nodes it did not see upgraded. */
   upgradeDeadlineSeconds: number;
+  /** Where export files are written (EXPORT_DIR; default DATA_DIR/exports). */
+  exportDir: string;
+  /** How long a completed export's file is kept before it is deleted and the export marked expired. */
+  exportRetentionDays: number;
+  /** Exports of one organization that run at once; more wait queued. */
+  exportMaxRunningPerOrg: number;
 }
 
 export class ConfigError extends Error {
@@ -228,6 +234,9 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     outboundAllowHosts: outbound.hosts,
     licenseSigningKeyPem,
     upgradeDeadlineSeconds: int('UPGRADE_DEADLINE_SECONDS', 1800, 60, 7 * 86400),
+    exportDir: resolve(env.EXPORT_DIR || join(dataDir, 'exports')),
+    exportRetentionDays: int('EXPORT_RETENTION_DAYS', 30, 1, 3650),
+    exportMaxRunningPerOrg: int('EXPORT_MAX_RUNNING_PER_ORG', 2, 1, 50),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   const firstStartSecrets = devSecrets?.save() ? devSecrets.path : null;

@@ -4,8 +4,10 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
   GraphQLError,
+  Kind,
   parse,
   validate,
+  valueFromAST,
 } from 'graphql';
 import type { CompiledQuery } from 'graphql-jit';
 import type { Logger } from 'pino';
@@ -16,6 +18,7 @@ import { compileOperation, located } from '../graphql/compiled-execution.js';
 import { withoutVariableValue } from '../graphql/yoga.js';
 import { isJsonContentType } from '../http/boundary.js';
 import { errorResponse, internalErrorBody } from '../http/error-response.js';
+import { type FileBody, fileResponse } from '../http/file-response.js';
 import { type IdempotencyRule, withoutRestSecrets } from '../http/idempotency.js';
 import type { MethodTable } from '../http/methods.js';
 import { camelKeys } from './case.js';
@@ -34,13 +37,15 @@ export interface RestResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A file to send instead of a JSON body (a download), with range support. */
+  file?: FileBody;
 }
 
 export interface RouteSpec {
   operation: string;
   /** Path, query and body -> GraphQL variables. Throw InvalidInput for what GraphQL types cannot say. */
   variables?: (req: RestRequest) => Record<string, unknown>;
-  respond: (data: any, req: RestRequest, ctx: Context) => RestResponse;
+  respond: (data: any, req: RestRequest, ctx: Context) => RestResponse | Promise<RestResponse>;
   /** Body fields (snake_case) whose values are free-form JSON: their keys reach the operation as sent. */
   opaque?: ReadonlySet<string>;
 }
@@ -57,8 +62,8 @@ export function route(method: Method, path: string, spec: RouteSpec): Route {
 
 interface CompiledRoute extends Route {
   definition: OperationDefinitionNode;
-  /** The root fields' declared scopes, checked before the body is judged. */
-  scopes: DeclaredScopes[];
+  /** The root fields' declared scopes (with the arguments the document spells out), checked before the body is judged. */
+  scopes: { declared: DeclaredScopes; args: Record<string, unknown> }[];
   /** The document compiled to JavaScript: the same resolvers (and scope checks), without interpreting the AST per call. */
   compiled: CompiledQuery;
 }
@@ -74,9 +79,17 @@ export function compileRoutes(schema: GraphQLSchema, routes: Route[]): CompiledR
     const definition = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
     if (!definition) throw new Error(`route ${r.method} ${r.path}: no operation`);
     const root = definition.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
-    const scopes = definition.selectionSet.selections.flatMap((sel) =>
-      sel.kind === 'Field' ? [root?.getFields()[sel.name.value]?.extensions?.pothosOptions as { authScopes?: unknown } | undefined] : [],
-    ).map((o) => o?.authScopes as DeclaredScopes);
+    const scopes = definition.selectionSet.selections.flatMap((sel) => {
+      if (sel.kind !== 'Field') return [];
+      const field = root?.getFields()[sel.name.value];
+      // Arguments the document spells out (a module's name): a scope function of the arguments can judge them.
+      const args: Record<string, unknown> = {};
+      for (const arg of sel.arguments ?? []) {
+        const def = field?.args.find((a) => a.name === arg.name.value);
+        if (def && arg.value.kind !== Kind.VARIABLE) args[arg.name.value] = valueFromAST(arg.value, def.type);
+      }
+      return [{ declared: (field?.extensions?.pothosOptions as { authScopes?: unknown } | undefined)?.authScopes as DeclaredScopes, args }];
+    });
     const compiled = compileOperation(schema, document);
     if (!compiled) throw new Error(`route ${r.method} ${r.path}: graphql-jit cannot compile its document`);
     return { ...r, definition, scopes, compiled };
@@ -137,7 +150,7 @@ export function mountRoutes(app: Hono<any>, routes: Route[], deps: RouterDeps): 
       logger.error({ req_id: ctx.requestMeta.id, err: withoutVariableValue(failure.message), route: `${r.method} ${r.path}` }, 'route failed');
       return { status: 500, body: internalErrorBody() };
     }
-    return r.respond(result.data, req, ctx);
+    return await r.respond(result.data, req, ctx);
   };
 
   for (const r of compileRoutes(schema, routes)) {
@@ -155,7 +168,7 @@ export function mountRoutes(app: Hono<any>, routes: Route[], deps: RouterDeps): 
           checkVariables(schema, r.definition, variables);
         } catch (err) {
           // Who may call the route is decided before what they sent is judged.
-          if (err instanceof InvalidInput) for (const s of r.scopes) await authorizeScopes(ctx, s);
+          if (err instanceof InvalidInput) for (const s of r.scopes) await authorizeScopes(ctx, s.declared, s.args);
           throw err;
         }
         // Retried POSTs: the first answer is replayed instead of doing the work twice.
@@ -176,6 +189,7 @@ export function mountRoutes(app: Hono<any>, routes: Route[], deps: RouterDeps): 
           throw err;
         }
         if (attempt.kind === 'first') await attempt.finish(out.status, out.body, out.headers);
+        if (out.file) return fileResponse(c, out.file);
         for (const [k, v] of Object.entries(out.headers ?? {})) c.header(k, v);
         if (out.body === undefined) return c.body(null, out.status as 204);
         return c.json(out.body as object, out.status as 200);

@@ -91,6 +91,9 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
     outboundAllowHosts: [],
     licenseSigningKeyPem: signingKey,
     upgradeDeadlineSeconds: 1800,
+    exportDir: join(tmpdir(), `axon-exports-${randomBytes(6).toString('hex')}`),
+    exportRetentionDays: 30,
+    exportMaxRunningPerOrg: 2,
     ...overrides,
   };
 }
@@ -250,5 +253,6 @@ export class Harness {
   async close(): Promise<void> {
     await this.runtime.close();
     await this.drop();
+    rmSync(this.config.exportDir, { recursive: true, force: true });
   }
 }
