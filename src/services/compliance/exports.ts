@@ -19,6 +19,7 @@ import {
   startExport,
 } from '../../db/exports.js';
 import { enqueueJob } from '../../db/jobs.js';
+import { lockOrganization } from '../../db/organizations.js';
 import { EXPORT_FORMATS, type ExportFormat, type ExportStatus } from '../../domain/compliance.js';
 import { Conflict, InvalidInput, NotFound, RateLimited } from '../../domain/errors.js';
 import { newId } from '../../ids.js';
@@ -160,9 +161,6 @@ export class ExportService {
       await this.fail(record, `the export was interrupted ${MAX_INTERRUPTIONS} times (its worker stopped before it finished); create it again`);
       return;
     }
-    if ((await countInStates(this.deps.db, record.orgId, ['running'], record.id)) >= this.deps.config.exportMaxRunningPerOrg) {
-      return { rescheduleAt: new Date(now().getTime() + WAIT_FOR_SLOT_MS) };
-    }
     const catalogue = this.catalogues.get(record.framework);
     const source = catalogue?.[record.exportType];
     if (!source) {
@@ -172,7 +170,15 @@ export class ExportService {
     const query: SourceQuery = { orgId: record.orgId, from: record.from, to: record.to };
     const startedAt = now().toISOString();
     const total = await source.count(this.deps.db, query);
-    await startExport(this.deps.db, record.id, startedAt, total);
+    // Taking a running slot is one transaction under the organization's row lock, so instances starting
+    // exports of one organization at the same moment cannot overrun the limit between them.
+    const started = await inTransaction(this.deps.db, async (trx) => {
+      await lockOrganization(trx, record.orgId);
+      if ((await countInStates(trx, record.orgId, ['running'], record.id)) >= this.deps.config.exportMaxRunningPerOrg) return false;
+      await startExport(trx, record.id, startedAt, total);
+      return true;
+    });
+    if (!started) return { rescheduleAt: new Date(now().getTime() + WAIT_FOR_SLOT_MS) };
     try {
       const db = this.deps.db;
       const written = await writeExportFile({
