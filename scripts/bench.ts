@@ -12,6 +12,7 @@ import { benchScim, printScim } from './bench-scim.js';
 import { benchSso, printSso } from './bench-sso.js';
 import { benchPolicies, printPolicies } from './bench-policies.js';
 import { benchDeployments, printDeployments } from './bench-deployments.js';
+import { benchExports, printExports } from './bench-exports.js';
 import { ADMIN_KEY, benchConfig, benchUsage } from './bench-usage.js';
 
 // Servers run in child processes so the load generator does not share their event loop. Every server of a
@@ -173,6 +174,10 @@ async function main(): Promise<void> {
   if (process.env.BENCH_DEPLOYMENTS !== '0') {
     log('');
     printDeployments(await benchDeployments(), log);
+  }
+  if (process.env.BENCH_EXPORTS !== '0') {
+    log('');
+    printExports(await benchExports(), log);
   }
   if (process.env.BENCH_USAGE === '0') return;
   log('');

@@ -49,6 +49,11 @@ export interface Config {
   exportRetentionDays: number;
   /** Exports of one organization that run at once; more wait queued. */
   exportMaxRunningPerOrg: number;
+  /**
+   * How long a background job's claim lasts without a heartbeat (JOB_LEASE_SECONDS): a job whose worker died
+   * is taken over by another instance (or the restarted one) this long after its last heartbeat.
+   */
+  jobLeaseSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -237,6 +242,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     exportDir: resolve(env.EXPORT_DIR || join(dataDir, 'exports')),
     exportRetentionDays: int('EXPORT_RETENTION_DAYS', 30, 1, 3650),
     exportMaxRunningPerOrg: int('EXPORT_MAX_RUNNING_PER_ORG', 2, 1, 50),
+    jobLeaseSeconds: int('JOB_LEASE_SECONDS', 30, 2, 3600),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   const firstStartSecrets = devSecrets?.save() ? devSecrets.path : null;

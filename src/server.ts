@@ -6,9 +6,11 @@ import { type Database, type DatabaseOptions, createDatabase } from './db/databa
 import { migrateToLatest } from './db/migrate.js';
 import type { Lifecycle } from './http/lifecycle.js';
 import { warmPasswordHasher } from './auth/passwords.js';
+import { registerHitlExpiry } from './jobs/hitl-expiry.js';
 import { registerPrune } from './jobs/prune.js';
 import { JobRunner } from './jobs/runner.js';
 import { type LiveUpdates, createLiveUpdates } from './live/index.js';
+import { EXPORT_JOB, EXPORT_RETENTION_JOB, type ExportJob } from './services/compliance/exports.js';
 import { DEADLINE_JOB, type UpgradeDeadline } from './services/deployments/upgrades.js';
 import { type Services, createServices } from './services/index.js';
 
@@ -44,11 +46,16 @@ export async function createRuntime(
   for (const ids of await services.organizations.caseDuplicates()) {
     logger.warn({ org_ids: ids }, `organizations ${ids.join(', ')} differ only in case: they stay separate tenants; new org ids are unique whatever their case`);
   }
-  const jobs = new JobRunner({ db: database.db, dialect: database.dialect, clock, logger });
+  const jobs = new JobRunner({ db: database.db, dialect: database.dialect, clock, logger, leaseMs: config.jobLeaseSeconds * 1000 });
   registerPrune(jobs, { db: database.db, clock, sessionIdleSeconds: config.sessionIdleSeconds });
+  registerHitlExpiry(jobs, () => services.hitl.expireDue());
   jobs.register(DEADLINE_JOB, async (job) => {
     const later = await services.deployments.expire(job.payload as UpgradeDeadline);
     return later ? { rescheduleAt: later } : undefined;
+  });
+  jobs.register(EXPORT_JOB, (job) => services.exports.run(job.payload as ExportJob, job.attempts));
+  jobs.every(EXPORT_RETENTION_JOB, 3600_000, async () => {
+    await services.exports.pruneExpired();
   });
   const app = createApp({ config, database, services, clock, logger, lifecycle });
   const close = async () => {

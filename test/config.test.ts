@@ -88,6 +88,14 @@ describe('configuration', () => {
     assert.ok(problems({ DATA_DIR: dataDir(), DATABASE_URL: 'postgres://db.example.com/x', SQLITE_LOCKING: 'shared' }).some((x) => x.startsWith('SQLITE_LOCKING is for')));
   });
 
+  it('takes JOB_LEASE_SECONDS from 2 s to an hour, 30 by default', () => {
+    assert.equal(loadConfig({ DATA_DIR: dataDir() }).config.jobLeaseSeconds, 30);
+    assert.equal(loadConfig({ DATA_DIR: dataDir(), JOB_LEASE_SECONDS: '2' }).config.jobLeaseSeconds, 2);
+    for (const bad of ['1', '3601', '2.5', 'soon']) {
+      assert.ok(problems({ DATA_DIR: dataDir(), JOB_LEASE_SECONDS: bad }).some((x) => x.startsWith(`JOB_LEASE_SECONDS="${bad}" must be a whole number from 2 to 3600`)), bad);
+    }
+  });
+
   it('production refuses OUTBOUND_ALLOW_HOSTS entries on loopback or private addresses; development takes them', () => {
     const prod = { ...productionSecrets(), PUBLIC_URL: 'https://api.example.com', ADMIN_API_KEY: 'a'.repeat(32) };
     const found = problems({ ...prod, OUTBOUND_ALLOW_HOSTS: '127.0.0.1:9000, idp.example.com:443, 10.1.2.3:443' });

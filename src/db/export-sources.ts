@@ -63,7 +63,7 @@ function keysetPage(rows: Record<string, unknown>[], limit: number, timeColumn: 
   return `${String(last[timeColumn])}|${String(last[idColumn])}`;
 }
 
-const HITL_COLUMNS = ['id', 'request_id', 'created_at', 'severity', 'reason', 'eu_ai_act_article', 'status', 'requested_by', 'expires_at', 'decided_by', 'decided_at', 'comments', 'decision_reason', 'context'] as const;
+const HITL_COLUMNS = ['id', 'request_id', 'created_at', 'severity', 'reason', 'eu_ai_act_article', 'status', 'decision', 'requested_by', 'expires_at', 'decided_by', 'decided_by_email', 'decided_at', 'comments', 'decision_reason', 'context'] as const;
 
 /** Every human-oversight request with its decision: who asked, why, who decided, when and with what words. */
 export const decisionSource: ExportSource = {

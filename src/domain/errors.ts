@@ -18,6 +18,8 @@ export interface ItemProblem {
   index: number;
   /** The item's own id where it has a readable one (a usage event's eventId). */
   id: string | null;
+  /** What the item's id is called in the domain (default eventId): faces name `id` so (violationId -> violation_id). */
+  idName?: string;
   field: string;
   problem: string;
 }

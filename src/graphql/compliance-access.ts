@@ -20,7 +20,11 @@ function moduleAccess(module: ComplianceModule) {
 }
 
 export const COMPLIANCE_ACCESS = {
-  euAiAct: moduleAccess('eu_ai_act'),
+  euAiAct: {
+    ...moduleAccess('eu_ai_act'),
+    /** A person approving or rejecting a conformity assessment: portal sessions only, never a key. */
+    decide: gate('eu_ai_act', 'compliance:export', null),
+  },
   hitl: {
     ...moduleAccess('hitl'),
     /** The governed runtime asking for a decision: runtime keys only. */

@@ -21,6 +21,11 @@ import './types/dynamic-policies.js';
 import './types/releases.js';
 import './types/upgrades.js';
 import './types/modules.js';
+import './types/conformity.js';
+import './types/violations.js';
+import './types/dashboards.js';
+import './types/exports.js';
+import './types/hitl.js';
 
 let built: GraphQLSchema | null = null;
 

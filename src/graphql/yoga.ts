@@ -89,7 +89,7 @@ export function toGraphQLError(error: unknown): GraphQLError {
     if (original instanceof InvalidInput) {
       if (original.field) extensions.field = original.field;
       if (original.details) {
-        extensions.details = original.details.map((d) => ({ index: d.index, eventId: d.id, field: d.field, message: `${d.field} ${d.problem}` }));
+        extensions.details = original.details.map((d) => ({ index: d.index, [d.idName ?? 'eventId']: d.id, field: d.field, message: `${d.field} ${d.problem}` }));
       }
     }
     return relocated(gql, original.message, extensions);

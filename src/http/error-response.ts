@@ -58,7 +58,7 @@ export function errorBody(err: DomainError, opaque?: ReadonlySet<string>): { err
     if (err.details) {
       error.details = err.details.map((d) => {
         const field = restFieldName(d.field);
-        return { index: d.index, event_id: d.id, field, message: `${field} ${d.problem}` };
+        return { index: d.index, [snake(d.idName ?? 'eventId')]: d.id, field, message: `${field} ${d.problem}` };
       });
     }
   }

@@ -6,7 +6,13 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { LiveUpdates } from '../live/index.js';
 import { ApiKeyService } from './api-keys.js';
+import { HitlService } from './compliance/hitl.js';
+import { EU_AI_ACT_EXPORTS } from './compliance/eu-ai-act.js';
+import { ExportService } from './compliance/exports.js';
 import { ModuleService } from './compliance/modules.js';
+import { ConformityService } from './compliance/conformity.js';
+import { ViolationService } from './compliance/violations.js';
+import { DashboardService } from './compliance/dashboards.js';
 import { AuditService } from './audit.js';
 import { CredentialGuard } from './credentials.js';
 import { DirectoryService } from './directory/index.js';
@@ -52,6 +58,11 @@ export interface Services {
   releases: ReleaseService;
   deployments: DeploymentService;
   modules: ModuleService;
+  conformity: ConformityService;
+  violations: ViolationService;
+  dashboards: DashboardService;
+  exports: ExportService;
+  hitl: HitlService;
 }
 
 export function createServices(database: Database, config: Config, clock: Clock, live: LiveUpdates): Services {
@@ -64,6 +75,8 @@ export function createServices(database: Database, config: Config, clock: Clock,
   const apiKeys = new ApiKeyService(deps);
   const scimTokens = new ScimTokenService(deps, rateLimiter);
   const licenses = new LicenseService(deps);
+  const exports = new ExportService(deps, licenses);
+  exports.register('eu_ai_act', EU_AI_ACT_EXPORTS);
   const box = new SecretBox(config.encryptionKey, config.encryptionKeysPrevious);
   const outbound = new OutboundClient({ allowHosts: config.outboundAllowHosts, allowListedPrivate: config.environment !== 'production' });
   return {
@@ -78,6 +91,7 @@ export function createServices(database: Database, config: Config, clock: Clock,
     apiKeys,
     licenses,
     modules: new ModuleService(db, licenses),
+    exports,
     nodes: new NodeService(deps),
     usage: new UsageService(deps),
     users: new UserService(db, clock, audit),
@@ -88,5 +102,9 @@ export function createServices(database: Database, config: Config, clock: Clock,
     dynamicPolicies: new DynamicPolicyService(deps),
     releases: new ReleaseService(deps),
     deployments: new DeploymentService(deps, live),
+    conformity: new ConformityService(deps),
+    violations: new ViolationService(deps),
+    dashboards: new DashboardService(deps),
+    hitl: new HitlService(deps),
   };
 }

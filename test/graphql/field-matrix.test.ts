@@ -150,6 +150,26 @@ const FAMILY: Record<string, Model[]> = {
   'Subscription.upgradeEvents': PORTAL,
   'Mutation.triggerUpgrade': PORTAL,
   'Mutation.cancelUpgrade': PORTAL,
+  'Query.euAiActExports': MANAGED,
+  'Query.euAiActExport': MANAGED,
+  'Mutation.createEuAiActExport': MANAGED,
+  'Query.conformityAssessment': MANAGED,
+  'Query.conformityAssessments': MANAGED,
+  'Query.complianceDashboard': MANAGED,
+  'Mutation.createConformityAssessment': MANAGED,
+  'Mutation.updateConformityAssessment': MANAGED,
+  'Mutation.submitConformityAssessment': MANAGED,
+  'Mutation.approveConformityAssessment': PORTAL,
+  'Mutation.rejectConformityAssessment': PORTAL,
+  'Query.policyViolations': PORTAL,
+  'Mutation.reportPolicyViolations': RUNTIME,
+  'Query.hitlQueue': MANAGED,
+  'Query.hitlRequest': MANAGED,
+  'Query.hitlMetrics': MANAGED,
+  'Mutation.requestHitlDecision': RUNTIME,
+  'Mutation.approveHitlRequest': PORTAL,
+  'Mutation.rejectHitlRequest': PORTAL,
+  'Mutation.overrideHitlRequest': PORTAL,
 };
 
 function grants(map: ScopeMap, p: Credential['principal']): boolean {
@@ -171,6 +191,12 @@ function grants(map: ScopeMap, p: Credential['principal']): boolean {
         return p?.model === 'api_key';
       case 'scim':
         return p?.model === 'scim_token';
+      case 'module': {
+        // Every module is enabled for the matrix's organizations: what is left is the grant.
+        const g = param as { permission: string | null; scope: string | null };
+        if (p?.model === 'portal_session') return g.permission !== null && permissionsOf(p.role!).has(g.permission as never);
+        return p?.model === 'api_key' && g.scope !== null && (p.scopes!.includes('*') || p.scopes!.includes(g.scope));
+      }
       default:
         throw new Error(`the matrix does not know the scope ${scope}: teach it`);
     }
@@ -184,7 +210,11 @@ function modelsOf(map: ScopeMap): Set<Model> {
     else if (scope === 'session' || scope === 'permission') out.add('portal_session');
     else if (scope === 'admin') out.add('admin_api_key');
     else if (scope === 'scim') out.add('scim_token');
-    else out.add('api_key');
+    else if (scope === 'module') {
+      const g = param as { permission: string | null; scope: string | null };
+      if (g.permission) out.add('portal_session');
+      if (g.scope) out.add('api_key');
+    } else out.add('api_key');
   }
   return out;
 }
@@ -240,8 +270,9 @@ describe('GraphQL field matrix: every field x every credential, from the declare
 
   before(async () => {
     h = await Harness.start();
-    await h.createOrg('acme');
-    await h.createOrg('globex');
+    // PLUS: every compliance module comes with the license, so the module gate lets the grant decide.
+    await h.createOrg('acme', { tier: 'PLUS' });
+    await h.createOrg('globex', { tier: 'PLUS' });
     const owner = await h.login('acme');
     const key = (scopes: string[], extra: object = {}) =>
       h.call('POST', '/api/v1/keys', { cookie: owner, body: { name: 'matrix', scopes, ...extra } }).then((r) => r.body as { key: string; id: string });

@@ -94,6 +94,7 @@ export function testConfig(database: DatabaseConfig, overrides: Partial<Config> 
     exportDir: join(tmpdir(), `axon-exports-${randomBytes(6).toString('hex')}`),
     exportRetentionDays: 30,
     exportMaxRunningPerOrg: 2,
+    jobLeaseSeconds: 30,
     ...overrides,
   };
 }

@@ -6,7 +6,7 @@ import { beat } from '../nodes/helpers.js';
 
 // Every row of the route table against every kind of caller: a route added later with the wrong scopes
 // fails here without anyone writing a test for it.
-type Family = 'public' | 'admin' | 'runtime' | 'portal' | 'managed';
+type Family = 'public' | 'admin' | 'runtime' | 'portal' | 'managed' | 'compliance';
 
 const PUBLIC = new Set([
   'POST /api/v1/auth/login',
@@ -16,7 +16,7 @@ const PUBLIC = new Set([
   'GET /api/v1/license/public-key',
   'GET /api/v1/deployment/config',
 ]);
-const RUNTIME = new Set(['POST /api/v1/nodes/heartbeat', 'POST /api/v1/usage/events']);
+const RUNTIME = new Set(['POST /api/v1/nodes/heartbeat', 'POST /api/v1/usage/events', 'POST /api/v1/policy-violations']);
 
 // Runtime management: a portal session by role, or an API key by scope.
 const MANAGED = /^\/api\/v1\/(llm-providers|connectors|static-policies|dynamic-policies|policies)(\/|$)/;
@@ -33,16 +33,27 @@ function isManagedRead(method: string, path: string): boolean {
   return method === 'POST' && /policies(\/:id)?\/test$/.test(path);
 }
 
+// Compliance modules: a portal session by permission or an API key by scope, behind the module gate; a person's
+// decision is for sessions only, and the runtime's request for a decision for keys only.
+const COMPLIANCE = /^\/api\/v1\/(euaiact|hitl)(\/|$)/;
+
+function complianceDoors(method: string, path: string): string[] {
+  if (/\/(approve|reject|override)$/.test(path)) return ['portal_session'];
+  if (method === 'POST' && path === '/api/v1/hitl/queue') return ['api_key'];
+  return ['portal_session', 'api_key'];
+}
+
 function familyOf(method: string, path: string): Family {
   const key = `${method} ${path}`;
   if (PUBLIC.has(key)) return 'public';
   if (RUNTIME.has(key)) return 'runtime';
+  if (COMPLIANCE.test(path)) return 'compliance';
   if (MANAGED.test(path)) return 'managed';
   if (path.startsWith('/api/v1/admin/')) return 'admin';
   return 'portal';
 }
 
-const MODEL: Record<Exclude<Family, 'public'>, string[]> = {
+const MODEL: Record<Exclude<Family, 'public' | 'compliance'>, string[]> = {
   admin: ['admin_api_key'],
   runtime: ['api_key'],
   portal: ['portal_session'],
@@ -71,7 +82,21 @@ const WELL_FORMED: Record<string, unknown> = {
   // A trigger the service judges on its merits (org A has an upgrade running: 409), a release the operator may publish.
   upgrade: { service: 'agent', version: '2.0.0' },
   releases: { service: 'agent', version: '9.0.0', notes: 'published by the access matrix' },
+  conformity: { system_name: 'Matrix system', assessment_type: 'self_assessment', risk_level: 'high' },
+  'conformity/:id': { description: 'edited by the access matrix' },
+  reject: { reason: 'the matrix tries every door' },
+  'hitl/override': { decision: 'approve', reason: 'the matrix tries every door' },
+  queue: { request_id: 'matrix-1', severity: 'low', reason: 'the matrix asks', context: {} },
+  export: { export_type: 'hitl_summary', format: 'json' },
 };
+
+/** The well-formed body a route is tried with ({} when it takes none that matters). */
+function bodyFor(path: string): unknown {
+  if (path.startsWith('/api/v1/llm-providers')) return {};
+  if (path === '/api/v1/euaiact/conformity/:id') return WELL_FORMED['conformity/:id'];
+  if (path.startsWith('/api/v1/hitl/') && path.endsWith('/override')) return WELL_FORMED['hitl/override'];
+  return WELL_FORMED[path.split('/').pop()!] ?? {};
+}
 
 describe('access matrix: every route x every principal kind', () => {
   let h: Harness;
@@ -84,6 +109,8 @@ describe('access matrix: every route x every principal kind', () => {
     h = await Harness.start();
     await h.createOrg('acme');
     await h.createOrg('globex');
+    // Every module on for both: the gate itself is tested in test/compliance; here the doors are.
+    for (const org of ['acme', 'globex']) await h.admin('PATCH', `/api/v1/admin/organizations/${org}`, { modules: ['eu_ai_act', 'hitl', 'mas_feat', 'rbi', 'sebi'] });
     const owner = await h.login('acme');
     callers['org A owner session'] = { cookie: owner };
     callers['org B session'] = { cookie: await h.login('globex') };
@@ -125,6 +152,16 @@ describe('access matrix: every route x every principal kind', () => {
       if (caller === 'org B session' && (path.includes(':id') || path.includes(':name'))) return 404;
       return 'allowed';
     }
+    if (family === 'compliance') {
+      const doors = complianceDoors(method, path);
+      const isKey = caller.startsWith('API key');
+      if (!(caller.includes('session') && doors.includes('portal_session')) && !(isKey && doors.includes('api_key'))) return 401;
+      if (caller === 'API key of A, all scopes') return 'allowed';
+      if (caller === 'API key of A, unrelated scope') return 403;
+      if (caller === 'org A viewer session' && method !== 'GET') return 403;
+      if (caller === 'org B session' && path.includes(':id')) return 404;
+      return 'allowed';
+    }
     if (!caller.includes('session')) return 401;
     // Viewers read everything in the portal and change nothing of keys or deployments; SCIM management is for sso:configure.
     if (caller === 'org A viewer session' && method !== 'GET' && path.startsWith('/api/v1/keys')) return 403;
@@ -144,7 +181,7 @@ describe('access matrix: every route x every principal kind', () => {
   it('covers every route of the table', () => {
     const families = routes.map((r) => familyOf(r.method, r.path));
     // A new route changes these on purpose: whoever adds one decides which door it is.
-    assert.deepEqual(Object.fromEntries(['public', 'admin', 'runtime', 'portal', 'managed'].map((f) => [f, families.filter((x) => x === f).length])), { public: 6, admin: 12, runtime: 2, portal: 33, managed: 45 });
+    assert.deepEqual(Object.fromEntries(['public', 'admin', 'runtime', 'portal', 'managed', 'compliance'].map((f) => [f, families.filter((x) => x === f).length])), { public: 6, admin: 12, runtime: 3, portal: 34, managed: 45, compliance: 20 });
   });
 
   for (const r of routes) {
@@ -155,7 +192,7 @@ describe('access matrix: every route x every principal kind', () => {
         if (r.path === '/api/v1/auth/logout' && caller.includes('session')) continue; // would end the shared session
         const want = expected(family, caller, r.method, r.path);
         // The role mapping takes a role: with it, another org's group is not found rather than the body refused.
-        const body = ['POST', 'PUT', 'PATCH'].includes(r.method) ? (WELL_FORMED[r.path.startsWith('/api/v1/llm-providers') ? '' : r.path.split('/').pop()!] ?? {}) : undefined;
+        const body = ['POST', 'PUT', 'PATCH'].includes(r.method) ? bodyFor(r.path) : undefined;
         const before = await untouched();
         const res = await h.call(r.method, path, { ...opts, body });
         const where = `${caller} -> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
@@ -169,13 +206,13 @@ describe('access matrix: every route x every principal kind', () => {
           assert.deepEqual(await untouched(), before, `${where}: org A's key and upgrade are untouched`);
           continue;
         }
-        assert.deepEqual(res.body.error.required_auth, MODEL[family as Exclude<Family, 'public'>], where);
+        assert.deepEqual(res.body.error.required_auth, family === 'compliance' ? complianceDoors(r.method, r.path) : MODEL[family as keyof typeof MODEL], where);
         if (want === 401) {
           assert.equal(res.body.error.code, 'UNAUTHENTICATED', where);
           assert.match(res.body.error.message, PRESENTED[caller], where);
         } else {
           assert.equal(res.body.error.code, 'FORBIDDEN', where);
-          assert.match(res.body.error.message, caller.includes('viewer') ? /your role \(viewer\) lacks the permission (keys:manage|sso:configure|owners:manage|providers:write|connectors:write|policies:write|deployments:manage)/ : /this API key lacks the scope/, where);
+          assert.match(res.body.error.message, caller.includes('viewer') ? /your role \(viewer\) lacks the permission (keys:manage|sso:configure|owners:manage|providers:write|connectors:write|policies:write|deployments:manage|compliance:export|hitl:review)/ : /this API key lacks the scope/, where);
         }
       }
     });

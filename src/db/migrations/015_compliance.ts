@@ -84,8 +84,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', 'text')
     .addColumn('requested_by', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
+    // approve or reject: a person's decision, or (status overridden) what should have happened after expiry.
+    .addColumn('decision', 'text')
+    // The deciding user's id and their email at the time (null for the organization account).
     .addColumn('decided_by', 'text')
+    .addColumn('decided_by_email', 'text')
     .addColumn('decided_at', 'text')
+    // decided_at - created_at of an in-time decision (approved or rejected): the median is an ORDER BY on it.
+    .addColumn('decision_seconds', 'double precision')
     .addColumn('comments', 'text')
     .addColumn('decision_reason', 'text')
     .execute();

@@ -85,8 +85,15 @@ export interface HitlRequestsTable {
   /** The API key that asked. */
   requested_by: string;
   created_at: string;
+  /** approve, reject; null while pending or expired. For overridden: the decision recorded after expiry. */
+  decision: string | null;
+  /** The deciding user's id. */
   decided_by: string | null;
+  /** The deciding user's email when they decided (null for the organization account). */
+  decided_by_email: string | null;
   decided_at: string | null;
+  /** decided_at - created_at of an in-time decision (approved or rejected); null otherwise. */
+  decision_seconds: number | null;
   comments: string | null;
   decision_reason: string | null;
 }
