@@ -22,6 +22,8 @@ export interface Assessment {
   decidedAt: string | null;
   /** The approver's comments or the rejection's reason. */
   decisionNote: string | null;
+  /** Bumped by every write; a write from a stale read is refused. */
+  version: number;
 }
 
 /** An export attached as evidence: what a reader needs to find and check the file. */
@@ -52,6 +54,7 @@ function toAssessment(r: ConformityAssessmentsTable): Assessment {
     decidedBy: r.decided_by,
     decidedAt: r.decided_at,
     decisionNote: r.decision_note,
+    version: Number(r.version),
   };
 }
 
@@ -73,6 +76,7 @@ function toRow(a: Assessment): ConformityAssessmentsTable {
     decided_by: a.decidedBy,
     decided_at: a.decidedAt,
     decision_note: a.decisionNote,
+    version: a.version,
   };
 }
 
@@ -86,17 +90,18 @@ export async function findAssessment(db: Executor, orgId: string, id: string): P
 }
 
 /**
- * Writes the assessment only if it is still in the status it was read in: of two callers moving it at once,
- * one wins and the other is told (false), on either database.
+ * Writes the assessment (as the next version of `read`) only if it is still the version it was read as: of two
+ * callers changing it at once (two steps, an edit and a submit), one wins and the other is told (false), and
+ * nothing the winner wrote is overwritten, on either database.
  */
-export async function saveAssessmentIf(db: Executor, a: Assessment, expected: AssessmentStatus): Promise<boolean> {
-  const { id, org_id, created_by, created_at, ...rest } = toRow(a);
+export async function saveAssessmentIf(db: Executor, a: Assessment, read: Pick<Assessment, 'version'>): Promise<boolean> {
+  const { id, org_id, created_by, created_at, ...rest } = toRow({ ...a, version: read.version + 1 });
   const r = await db
     .updateTable('conformity_assessments')
     .set(rest)
     .where('org_id', '=', org_id)
     .where('id', '=', id)
-    .where('status', '=', expected)
+    .where('version', '=', read.version)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }

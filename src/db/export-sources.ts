@@ -49,10 +49,10 @@ export const auditSource: ExportSource = {
   },
 };
 
-/** Keyset over (time column, id column) as "time|id". */
+/** Keyset over (time column, id column) as "time|id": split at the first bar, since ids (a runtime's) may hold one. */
 function keyset(query: any, timeColumn: string, idColumn: string, after: string | null): any {
   if (after === null) return query;
-  const cut = after.lastIndexOf('|');
+  const cut = after.indexOf('|');
   const [time, id] = [after.slice(0, cut), after.slice(cut + 1)];
   return query.where((eb: any) => eb.or([eb(timeColumn, '>', time), eb.and([eb(timeColumn, '=', time), eb(idColumn, '>', id)])]));
 }

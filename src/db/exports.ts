@@ -27,6 +27,8 @@ export interface ExportRecord {
   startedAt: string | null;
   completedAt: string | null;
   expiresAt: string | null;
+  /** The attempt running it, or the one that completed it: its files carry this name. */
+  runToken: string | null;
 }
 
 function toRecord(r: ComplianceExportsTable): ExportRecord {
@@ -54,6 +56,7 @@ function toRecord(r: ComplianceExportsTable): ExportRecord {
     startedAt: r.started_at,
     completedAt: r.completed_at,
     expiresAt: r.expires_at,
+    runToken: r.run_token,
   };
 }
 
@@ -84,6 +87,7 @@ export async function insertExport(db: Executor, e: NewExport): Promise<ExportRe
     started_at: null,
     completed_at: null,
     expires_at: null,
+    run_token: null,
   };
   await db.insertInto('compliance_exports').values(row).execute();
   return toRecord(row);
@@ -128,24 +132,24 @@ export async function countInStates(db: Executor, orgId: string, states: readonl
   return Number((await query.executeTakeFirst())?.n ?? 0);
 }
 
-/** An attempt starts: running, from nothing. startedAt fences what this attempt writes later. */
-export async function startExport(db: Executor, id: string, startedAt: string, totalRows: number): Promise<void> {
+/** An attempt starts: running, from nothing, under its own token (which fences everything it writes later). */
+export async function startExport(db: Executor, id: string, token: string, startedAt: string, totalRows: number): Promise<void> {
   await db
     .updateTable('compliance_exports')
-    .set({ status: 'running', started_at: startedAt, progress: 0, rows: 0, total_rows: totalRows, error: null })
+    .set({ status: 'running', run_token: token, started_at: startedAt, progress: 0, rows: 0, total_rows: totalRows, error: null })
     .where('id', '=', id)
     .where('status', 'in', ['queued', 'running'])
     .execute();
 }
 
-/** Progress of the attempt that started at startedAt; false when another attempt has taken the export over. */
-export async function reportProgress(db: Executor, id: string, startedAt: string, rows: number, progress: number): Promise<boolean> {
+/** Progress of the attempt holding the token; false when another attempt has taken the export over. */
+export async function reportProgress(db: Executor, id: string, token: string, rows: number, progress: number): Promise<boolean> {
   const r = await db
     .updateTable('compliance_exports')
     .set({ rows, progress })
     .where('id', '=', id)
     .where('status', '=', 'running')
-    .where('started_at', '=', startedAt)
+    .where('run_token', '=', token)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
@@ -160,7 +164,7 @@ export interface Completion {
   expiresAt: string;
 }
 
-export async function completeExport(db: Executor, id: string, startedAt: string, c: Completion): Promise<boolean> {
+export async function completeExport(db: Executor, id: string, token: string, c: Completion): Promise<boolean> {
   const r = await db
     .updateTable('compliance_exports')
     .set({
@@ -177,18 +181,19 @@ export async function completeExport(db: Executor, id: string, startedAt: string
     })
     .where('id', '=', id)
     .where('status', '=', 'running')
-    .where('started_at', '=', startedAt)
+    .where('run_token', '=', token)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
-export async function failExport(db: Executor, id: string, error: string, at: string): Promise<boolean> {
-  const r = await db
-    .updateTable('compliance_exports')
-    .set({ status: 'failed', error, completed_at: at })
-    .where('id', '=', id)
-    .where('status', 'in', ['queued', 'running'])
-    .executeTakeFirst();
+/**
+ * Fails the export with its reason. With a token, only while that attempt still holds it (an attempt that was
+ * taken over fails nothing); without one, whatever attempt ran (the job gave up on it).
+ */
+export async function failExport(db: Executor, id: string, token: string | null, error: string, at: string): Promise<boolean> {
+  let query = db.updateTable('compliance_exports').set({ status: 'failed', error, completed_at: at }).where('id', '=', id).where('status', 'in', ['queued', 'running']);
+  if (token !== null) query = query.where('run_token', '=', token);
+  const r = await query.executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 

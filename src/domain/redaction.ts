@@ -9,10 +9,10 @@ import ipaddr from 'ipaddr.js';
  */
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
-const PHONE = /(?:\+\d{7,15}\b)|(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){1,4})|(?:\(\d{3}\)[ .-]?\d{3}[ .-]\d{4})|(?:\b\d{3}[.-]\d{3}[.-]\d{4}\b)/g;
+const PHONE = /(?:\+\d{7,15}\b)|(?:\b\d{3} \d{3} \d{4}\b)|(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){1,4})|(?:\(\d{3}\)[ .-]?\d{3}[ .-]\d{4})|(?:\b\d{3}[.-]\d{3}[.-]\d{4}\b)/g;
 const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}\b/g;
 // Candidates only: each is confirmed by ipaddr.js, so times (12:00:00) and hashes are left alone.
-const IPV6 = /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|(?:\d{1,3}\.){3}\d{1,3})(?![\w:])/g;
+const IPV6 = /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{0,4})(?![\w:]|\.\d)/g;
 
 export const REDACTED = { email: '[redacted-email]', phone: '[redacted-phone]', ip: '[redacted-ip]' } as const;
 

@@ -21,3 +21,13 @@ export function tenantOf(actor: Actor): string {
   if (!actor.orgId) throw new Forbidden('this needs the credential of an organization');
   return actor.orgId;
 }
+
+/** Who did something, as a record keeps it: "user:usr_...", "api_key:key_...", "operator:op_...". */
+export function actorLabel(actor: Actor): string {
+  return `${actor.type}:${actor.id ?? 'unknown'}`;
+}
+
+/** The service itself acting for an organization (a job): `what` says which part of it. */
+export function systemActor(orgId: string, what: string): Actor {
+  return { type: 'system', id: what, orgId, ip: null, userAgent: null };
+}

@@ -17,7 +17,7 @@ import { COMPLIANCE_MODULES, isComplianceModule } from '../domain/compliance.js'
 import { findLoginAccount, insertUser, setPasswordHash, updateUserFields } from '../db/users.js';
 import type { OrgStatus, Tier } from '../domain/vocabulary.js';
 import { newId } from '../ids.js';
-import { type Actor, type OperatorActor, tenantOf } from './actor.js';
+import { type Actor, type OperatorActor, actorLabel, tenantOf } from './actor.js';
 import type { AuditService } from './audit.js';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors.js';
 import * as v from './validate.js';
@@ -190,7 +190,7 @@ export class OrganizationService {
 
   private async setModules(trx: Trx, actor: Actor, orgId: string, modules: string[], now: string): Promise<void> {
     const before = await operatorModules(trx, orgId);
-    await setOperatorModules(trx, orgId, modules, `${actor.type}:${actor.id ?? 'keyless'}`, now);
+    await setOperatorModules(trx, orgId, modules, actorLabel(actor), now);
     await this.audit.append(trx, actor, {
       action: 'organization.modules_set',
       orgId,

@@ -42,6 +42,7 @@ export async function insertExport(
       started_at: null,
       completed_at: completed ? at : null,
       expires_at: null,
+      run_token: null,
     } as any)
     .execute();
   return id;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { findAssessment, saveAssessmentIf } from '../../src/db/conformity.js';
 import { Harness } from '../helpers/harness.js';
 import { CONFORMITY, NEW_ASSESSMENT, assessmentCount, bearer, create, created, insertExport, step } from './conformity-helpers.js';
 
@@ -296,5 +297,30 @@ describe('EU AI Act conformity assessments', () => {
     const q = await h.graphql(`query($id: String!) { conformityAssessment(id: $id) { status } conformityAssessments(status: submitted) { totalCount } }`, { id }, { cookie: bob.cookie });
     assert.equal(q.data.conformityAssessment.status, 'submitted');
     assert.ok(q.data.conformityAssessments.totalCount >= 1);
+  });
+});
+
+describe('a step written from a stale read changes nothing', () => {
+  let h: Harness;
+  let owner: string;
+  before(async () => {
+    h = await Harness.start();
+    await h.createOrg('acme', { tier: 'ENTERPRISE' });
+    owner = await h.login('acme');
+  });
+  after(() => h.close());
+
+  it('an edit that lands between a submit reading and writing is kept: the stale submit is refused', async () => {
+    const a = await created(h, { cookie: owner });
+    const db = h.runtime.database.db;
+    const read = (await findAssessment(db, 'acme', a.id))!;
+    const edit = await h.call('PATCH', `${CONFORMITY}/${a.id}`, { cookie: owner, body: { system_name: 'New name', risk_level: 'unacceptable' } });
+    assert.equal(edit.status, 200);
+    // The submit that read before the edit now writes what it read.
+    assert.equal(await saveAssessmentIf(db, { ...read, status: 'submitted' }, read), false);
+    const now = (await h.call('GET', `${CONFORMITY}/${a.id}`, { cookie: owner })).body;
+    assert.equal(now.status, 'draft');
+    assert.equal(now.system_name, 'New name');
+    assert.equal(now.risk_level, 'unacceptable');
   });
 });

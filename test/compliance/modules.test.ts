@@ -143,6 +143,24 @@ describe('who may export', () => {
     assert.equal(read.status, 200);
   });
 
+  it("a full_audit file is the audit trail: it needs audit:read (or a key's export scope), beyond compliance:read", async () => {
+    const trail = await h.call('POST', EXPORTS, { cookie: owner, body: { export_type: 'full_audit', format: 'csv' } });
+    await h.runtime.jobs.runDue();
+    const viewer = await h.userSession('acme', 'viewer', owner);
+    const asViewer = await h.call('GET', `${EXPORTS}/${trail.body.id}`, { cookie: viewer.cookie });
+    assert.equal(asViewer.status, 403);
+    assert.match(asViewer.body.error.message, /lacks the permission audit:read/);
+    const file = await h.runtime.app.request(`${EXPORTS}/${trail.body.id}/download`, { headers: { cookie: `axonflow_session=${viewer.cookie}`, 'x-forwarded-for': '198.51.100.7' } });
+    assert.equal(file.status, 403);
+    const reader = await h.apiKey('acme', ['compliance:read'], owner);
+    assert.equal((await h.call('GET', `${EXPORTS}/${trail.body.id}`, { headers: { authorization: `Bearer ${reader.key}` } })).status, 403);
+    const exporter = await h.apiKey('acme', ['compliance:export'], owner);
+    assert.equal((await h.call('POST', EXPORTS, { headers: { authorization: `Bearer ${exporter.key}` }, body: { export_type: 'full_audit', format: 'json' } })).status, 202);
+    const policyAdmin = await h.userSession('acme', 'policy_admin', owner);
+    assert.equal((await h.call('GET', `${EXPORTS}/${trail.body.id}`, { cookie: policyAdmin.cookie })).status, 200, 'policy admins read the audit trail');
+    await h.runtime.jobs.runDue();
+  });
+
   it('at most ten exports queued or running per organization', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) statuses.push((await h.call('POST', EXPORTS, { cookie: owner, body: { export_type: 'hitl_summary', format: 'csv' } })).status);

@@ -44,6 +44,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('started_at', 'text')
     .addColumn('completed_at', 'text')
     .addColumn('expires_at', 'text')
+    // The running attempt's own token: it names the attempt's files and fences what the attempt writes.
+    .addColumn('run_token', 'text')
     .execute();
   await sql`create index compliance_exports_org on compliance_exports (org_id, framework, created_at)`.execute(db);
   await sql`create index compliance_exports_status on compliance_exports (status, org_id)`.execute(db);
@@ -67,6 +69,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('decided_by', 'text')
     .addColumn('decided_at', 'text')
     .addColumn('decision_note', 'text')
+    // Bumped by every write: a write made from a stale read (an edit that raced a submit) changes nothing.
+    .addColumn('version', 'integer', (c) => c.notNull())
     .execute();
   await sql`create index conformity_org on conformity_assessments (org_id, created_at)`.execute(db);
 

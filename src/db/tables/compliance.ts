@@ -43,6 +43,8 @@ export interface ComplianceExportsTable {
   completed_at: string | null;
   /** When the file is deleted (retention). */
   expires_at: string | null;
+  /** The attempt that runs (or ran to completion): names its files and fences its writes. */
+  run_token: string | null;
 }
 
 export interface ConformityAssessmentsTable {
@@ -65,6 +67,8 @@ export interface ConformityAssessmentsTable {
   decided_by: string | null;
   decided_at: string | null;
   decision_note: string | null;
+  /** 1 at creation, bumped by every write. */
+  version: number;
 }
 
 /** A decision the governed runtime asked a person to make. */

@@ -1,6 +1,7 @@
 import { EU_AI_ACT_EXPORT_TYPES, EXPORT_FORMATS, EXPORT_STATUSES } from '../../domain/compliance.js';
 import type { ExportView } from '../../services/compliance/exports.js';
-import { builder } from '../builder.js';
+import type { Context } from '../../context.js';
+import { authorizeScopes, builder } from '../builder.js';
 import { COMPLIANCE_ACCESS } from '../compliance-access.js';
 import { countedConnection } from '../pagination.js';
 
@@ -57,6 +58,15 @@ const EuAiActExportInput = builder.inputType('EuAiActExportInput', {
 
 const { read, export: write } = COMPLIANCE_ACCESS.euAiAct;
 
+/**
+ * A full_audit file is the organization's audit trail: reading or making one needs what reading the trail does
+ * (a session with audit:read), or for a runtime key the export scope, beyond the module's read grant.
+ */
+const TRAIL_TYPES: ReadonlySet<string> = new Set(['full_audit']);
+async function mayReadTrail(ctx: Context, exportType: string): Promise<void> {
+  if (TRAIL_TYPES.has(exportType)) await authorizeScopes(ctx, { $any: { permission: 'audit:read', runtime: 'compliance:export' } });
+}
+
 builder.queryFields((t) => ({
   euAiActExports: t.connection(
     {
@@ -73,7 +83,11 @@ builder.queryFields((t) => ({
     type: ComplianceExportRef,
     authScopes: read,
     args: { id: t.arg.string({ required: true }) },
-    resolve: (_root, { id }, ctx) => ctx.services.exports.get(ctx.actor, 'eu_ai_act', id),
+    resolve: async (_root, { id }, ctx) => {
+      const found = await ctx.services.exports.get(ctx.actor, 'eu_ai_act', id);
+      await mayReadTrail(ctx, found.exportType);
+      return found;
+    },
   }),
 }));
 
@@ -83,6 +97,9 @@ builder.mutationField('createEuAiActExport', (t) =>
     authScopes: write,
     description: 'Queues an export (status queued). Acceptance is not completion: follow its status until completed, then download it.',
     args: { input: t.arg({ type: EuAiActExportInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.services.exports.create(ctx.actor, 'eu_ai_act', input),
+    resolve: async (_root, { input }, ctx) => {
+      await mayReadTrail(ctx, input.exportType);
+      return ctx.services.exports.create(ctx.actor, 'eu_ai_act', input);
+    },
   }),
 );

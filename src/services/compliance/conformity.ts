@@ -19,7 +19,7 @@ import {
 } from '../../domain/compliance.js';
 import { Conflict, Forbidden, InvalidInput, NotFound } from '../../domain/errors.js';
 import { newId } from '../../ids.js';
-import { type Actor, tenantOf } from '../actor.js';
+import { type Actor, actorLabel, tenantOf } from '../actor.js';
 import type { ServiceDeps } from '../deps.js';
 import * as v from '../validate.js';
 
@@ -71,10 +71,6 @@ function oneOf<T extends string>(field: string, value: string, values: readonly 
   return value as T;
 }
 
-/** Who did a step, as recorded on the assessment: "user:usr_..." or "api_key:key_...". */
-export function actorLabel(actor: Actor): string {
-  return `${actor.type}:${actor.id ?? 'unknown'}`;
-}
 
 /**
  * EU AI Act conformity assessments: draft -> submitted -> approved | rejected, each step with who and when, every
@@ -109,6 +105,7 @@ export class ConformityService {
       decidedBy: null,
       decidedAt: null,
       decisionNote: null,
+      version: 1,
     };
     await inTransaction(this.deps.db, async (trx) => {
       await insertAssessment(trx, assessment);
@@ -204,7 +201,7 @@ export class ConformityService {
   /** Writes the step if the assessment is still where it was read; a concurrent step that won is reported as the state it left. */
   private async move(actor: Actor, current: Assessment, step: Step, next: Assessment, action: string, details: Record<string, unknown>): Promise<AssessmentView> {
     await inTransaction(this.deps.db, async (trx) => {
-      if (!(await saveAssessmentIf(trx, next, current.status))) {
+      if (!(await saveAssessmentIf(trx, next, current))) {
         const now = await findAssessment(trx, current.orgId, current.id);
         if (!now) throw new NotFound(`conformity assessment ${current.id} not found`);
         this.allow(now, step);

@@ -81,7 +81,8 @@ function redacted(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redacted);
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redacted(v);
+    // Keys too: a runtime's context may be keyed by an email address.
+    for (const [k, v] of Object.entries(value)) out[redactPii(k)] = redacted(v);
     return out;
   }
   return value;

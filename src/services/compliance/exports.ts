@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { rm, stat } from 'node:fs/promises';
 import canonicalize from 'canonicalize';
@@ -21,9 +22,9 @@ import {
 import { enqueueJob } from '../../db/jobs.js';
 import { lockOrganization } from '../../db/organizations.js';
 import { EXPORT_FORMATS, type ExportFormat, type ExportStatus } from '../../domain/compliance.js';
-import { Conflict, InvalidInput, NotFound, RateLimited } from '../../domain/errors.js';
+import { Conflict, DomainError, InvalidInput, NotFound, RateLimited } from '../../domain/errors.js';
 import { newId } from '../../ids.js';
-import { type Actor, tenantOf } from '../actor.js';
+import { type Actor, actorLabel, systemActor, tenantOf } from '../actor.js';
 import type { ServiceDeps } from '../deps.js';
 import type { LicenseService } from '../licenses.js';
 import * as v from '../validate.js';
@@ -98,6 +99,7 @@ export class ExportService {
     const { from, to } = exportPeriod(input.from, input.to);
     const now = this.deps.clock.now().toISOString();
     return inTransaction(this.deps.db, async (trx) => {
+      await lockOrganization(trx, orgId);
       const active = await countInStates(trx, orgId, ['queued', 'running']);
       if (active >= MAX_ACTIVE_PER_ORG) {
         throw new RateLimited(`${active} exports of this organization are queued or running (at most ${MAX_ACTIVE_PER_ORG}); wait for one to finish`, 30);
@@ -112,7 +114,7 @@ export class ExportService {
         to,
         redactPii: input.redactPii === true,
         options,
-        requestedBy: `${actor.type}:${actor.id ?? 'unknown'}`,
+        requestedBy: actorLabel(actor),
         createdAt: now,
       });
       await enqueueJob(trx, { kind: EXPORT_JOB, key: record.id, payload: { id: record.id } satisfies ExportJob, runAt: now }, now);
@@ -146,43 +148,47 @@ export class ExportService {
     if (!record) throw new NotFound(`export ${id} not found`);
     if (record.status === 'expired') throw new Conflict(`export ${id} expired: its file was deleted at the end of its retention (${record.expiresAt}); create a new export`);
     if (record.status !== 'completed') throw new Conflict(`export ${id} is ${record.status}: its file can be downloaded once it is completed`);
-    const path = this.pathOf(record);
+    const path = this.pathOf(record, record.runToken);
     const size = (await stat(path).catch(() => null))?.size;
     if (size === undefined) throw new Conflict(`export ${id} has no file any more; create a new export`);
     return { path, bytes: size, name: fileName(record), contentType: record.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json', sha256: record.sha256 ?? '' };
   }
 
-  /** The job: runs one export to its end (or to a reschedule while the organization's running slots are full). */
+  /**
+   * The job: runs one export to its end (or to a reschedule while the organization's running slots are full).
+   * Each attempt has its own token, which names its files and fences its writes: an attempt whose worker hung
+   * and was taken over writes, renames and deletes nothing of the attempt that replaced it.
+   */
   async run(job: ExportJob, attempt: number): Promise<void | { rescheduleAt: Date }> {
     const record = await exportById(this.deps.db, job.id);
     if (!record || (record.status !== 'queued' && record.status !== 'running')) return;
     const now = () => this.deps.clock.now();
     if (attempt > MAX_INTERRUPTIONS) {
-      await this.fail(record, `the export was interrupted ${MAX_INTERRUPTIONS} times (its worker stopped before it finished); create it again`);
+      await this.fail(record, null, `the export was interrupted ${MAX_INTERRUPTIONS} times (its worker stopped before it finished); create it again`);
       return;
     }
-    const catalogue = this.catalogues.get(record.framework);
-    const source = catalogue?.[record.exportType];
+    const source = this.catalogues.get(record.framework)?.[record.exportType];
     if (!source) {
-      await this.fail(record, `export type ${record.exportType} of ${record.framework} is not known to this version of the service`);
+      await this.fail(record, null, `export type ${record.exportType} of ${record.framework} is not known to this version of the service`);
       return;
     }
-    const query: SourceQuery = { orgId: record.orgId, from: record.from, to: record.to };
-    const startedAt = now().toISOString();
-    const total = await source.count(this.deps.db, query);
-    // Taking a running slot is one transaction under the organization's row lock, so instances starting
-    // exports of one organization at the same moment cannot overrun the limit between them.
-    const started = await inTransaction(this.deps.db, async (trx) => {
-      await lockOrganization(trx, record.orgId);
-      if ((await countInStates(trx, record.orgId, ['running'], record.id)) >= this.deps.config.exportMaxRunningPerOrg) return false;
-      await startExport(trx, record.id, startedAt, total);
-      return true;
-    });
-    if (!started) return { rescheduleAt: new Date(now().getTime() + WAIT_FOR_SLOT_MS) };
+    const token = randomBytes(9).toString('base64url');
+    const path = this.pathOf(record, token);
     try {
+      const query: SourceQuery = { orgId: record.orgId, from: record.from, to: record.to };
+      const total = await source.count(this.deps.db, query);
+      // Taking a running slot is one transaction under the organization's row lock, so instances starting
+      // exports of one organization at the same moment cannot overrun the limit between them.
+      const started = await inTransaction(this.deps.db, async (trx) => {
+        await lockOrganization(trx, record.orgId);
+        if ((await countInStates(trx, record.orgId, ['running'], record.id)) >= this.deps.config.exportMaxRunningPerOrg) return false;
+        await startExport(trx, record.id, token, now().toISOString(), total);
+        return true;
+      });
+      if (!started) return { rescheduleAt: new Date(now().getTime() + WAIT_FOR_SLOT_MS) };
       const db = this.deps.db;
       const written = await writeExportFile({
-        path: this.pathOf(record),
+        path,
         format: record.format,
         columns: source.columns,
         redact: record.redactPii,
@@ -194,7 +200,7 @@ export class ExportService {
             after = page.next;
           } while (after !== null);
         })(),
-        onPage: (rows) => reportProgress(db, record.id, startedAt, rows, total > 0 ? Math.min(99, Math.floor((rows * 100) / total)) : 0),
+        onPage: (rows) => reportProgress(db, record.id, token, rows, total > 0 ? Math.min(99, Math.floor((rows * 100) / total)) : 0),
       });
       if (!written) return;
       const completedAt = now();
@@ -217,7 +223,7 @@ export class ExportService {
         signature: { alg: 'Ed25519', public_key: '/api/v1/license/public-key', signed: 'RFC 8785 canonical JSON of this manifest' },
       })!;
       const done = await inTransaction(this.deps.db, async (trx) => {
-        const kept = await completeExport(trx, record.id, startedAt, {
+        const kept = await completeExport(trx, record.id, token, {
           ...written,
           manifest,
           signature: this.licenses.sign(Buffer.from(manifest, 'utf8')),
@@ -225,7 +231,7 @@ export class ExportService {
           expiresAt: new Date(completedAt.getTime() + this.deps.config.exportRetentionDays * 86_400_000).toISOString(),
         });
         if (kept) {
-          await this.deps.audit.append(trx, systemActor(record.orgId), {
+          await this.deps.audit.append(trx, systemActor(record.orgId, 'exports'), {
             action: 'compliance.export_completed',
             orgId: record.orgId,
             targetType: 'export',
@@ -235,10 +241,15 @@ export class ExportService {
         }
         return kept;
       });
-      if (!done) await rm(this.pathOf(record), { force: true });
+      // Taken over meanwhile: this attempt's file is nobody's.
+      if (!done) await rm(path, { force: true });
     } catch (err) {
-      // A fault of the data or the disk fails the export with its reason; a retry would meet it again.
-      await this.fail(record, `the export failed: ${(err as Error).message}`.slice(0, 500));
+      // A fault of the data or the disk fails the export (a retry would meet it again). The caller sees a
+      // reason without server paths or driver text; the runner logs the error itself.
+      await rm(path, { force: true });
+      await rm(`${path}.part`, { force: true });
+      await this.fail(record, token, err instanceof DomainError ? `the export failed: ${err.message}` : 'the export failed on an internal error; the service log has the details');
+      throw err;
     }
   }
 
@@ -246,19 +257,20 @@ export class ExportService {
   async pruneExpired(): Promise<number> {
     const due = await exportsPastRetention(this.deps.db, this.deps.clock.now().toISOString(), 500);
     for (const record of due) {
-      await rm(this.pathOf(record), { force: true });
-      if (await expireExport(this.deps.db, record.id)) {
-        await this.deps.audit.record(systemActor(record.orgId), { action: 'compliance.export_expired', orgId: record.orgId, targetType: 'export', targetId: record.id });
-      }
+      await rm(this.pathOf(record, record.runToken), { force: true });
+      await inTransaction(this.deps.db, async (trx) => {
+        if (await expireExport(trx, record.id)) {
+          await this.deps.audit.append(trx, systemActor(record.orgId, 'exports'), { action: 'compliance.export_expired', orgId: record.orgId, targetType: 'export', targetId: record.id });
+        }
+      });
     }
     return due.length;
   }
 
-  private async fail(record: ExportRecord, reason: string): Promise<void> {
-    await rm(`${this.pathOf(record)}.part`, { force: true });
+  private async fail(record: ExportRecord, token: string | null, reason: string): Promise<void> {
     await inTransaction(this.deps.db, async (trx) => {
-      if (await failExport(trx, record.id, reason, this.deps.clock.now().toISOString())) {
-        await this.deps.audit.append(trx, systemActor(record.orgId), {
+      if (await failExport(trx, record.id, token, reason, this.deps.clock.now().toISOString())) {
+        await this.deps.audit.append(trx, systemActor(record.orgId, 'exports'), {
           action: 'compliance.export_failed',
           orgId: record.orgId,
           targetType: 'export',
@@ -276,18 +288,14 @@ export class ExportService {
     return catalogue;
   }
 
-  /** Ids are service-made (exp_ + base64url), so they are safe as file names. */
-  private pathOf(record: ExportRecord): string {
-    return join(this.deps.config.exportDir, record.orgId.toLowerCase(), `${record.id}.${record.format}`);
+  /** Ids and tokens are service-made (base64url), so they are safe as file names. */
+  private pathOf(record: ExportRecord, token: string | null): string {
+    return join(this.deps.config.exportDir, record.orgId.toLowerCase(), `${record.id}.${token ?? 'none'}.${record.format}`);
   }
 }
 
 function fileName(record: ExportRecord): string {
   return `${record.framework}-${record.exportType}-${record.id}.${record.format}`;
-}
-
-function systemActor(orgId: string): Actor {
-  return { type: 'system', id: 'exports', orgId, ip: null, userAgent: null };
 }
 
 function view(record: ExportRecord): ExportView {

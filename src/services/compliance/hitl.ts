@@ -18,7 +18,7 @@ import {
 import { HITL_SEVERITIES, HITL_STATUSES, type HitlSeverity, type HitlStatus } from '../../domain/compliance.js';
 import { Conflict, InvalidInput, NotFound } from '../../domain/errors.js';
 import { newId } from '../../ids.js';
-import { type Actor, tenantOf } from '../actor.js';
+import { type Actor, systemActor, tenantOf } from '../actor.js';
 import { canonicalJson } from '../audit.js';
 import type { ServiceDeps } from '../deps.js';
 import * as v from '../validate.js';
@@ -251,7 +251,7 @@ export class HitlService {
   private async settleLapsed(trx: Trx, orgId: string, id: string, at: string): Promise<HitlRequest | null> {
     const expired = await expireHitlRequest(trx, orgId, id, at);
     if (expired) {
-      await this.audit(trx, systemActor(orgId), 'hitl.expired', orgId, id, { request_id: expired.requestId, expires_at: expired.expiresAt });
+      await this.audit(trx, systemActor(orgId, 'hitl-expiry'), 'hitl.expired', orgId, id, { request_id: expired.requestId, expires_at: expired.expiresAt });
     }
     return expired;
   }
@@ -321,6 +321,3 @@ function notPending(r: HitlRequest): Conflict {
   return new Conflict(`HITL request ${r.id} is already ${r.status}${decidedBy(r)}: a decision is final`);
 }
 
-function systemActor(orgId: string): Actor {
-  return { type: 'system', id: 'hitl-expiry', orgId, ip: null, userAgent: null };
-}

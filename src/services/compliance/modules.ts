@@ -1,9 +1,8 @@
 import { type Executor } from '../../db/database.js';
 import { operatorModules } from '../../db/modules.js';
 import { COMPLIANCE_MODULES, type ComplianceModule, type ModuleSource, type ModuleState } from '../../domain/compliance.js';
-import { ModuleNotEnabled, NotFound } from '../../domain/errors.js';
-import { findOrganization } from '../../db/organizations.js';
-import { type Actor, type OperatorActor, tenantOf } from '../actor.js';
+import { ModuleNotEnabled } from '../../domain/errors.js';
+import { type Actor, tenantOf } from '../actor.js';
 import type { LicenseService } from '../licenses.js';
 
 /**
@@ -29,12 +28,6 @@ export class ModuleService {
 
   forTenant(actor: Actor): Promise<ModuleState[]> {
     return this.statesOf(tenantOf(actor));
-  }
-
-  async forOperator(_actor: OperatorActor, orgId: string): Promise<ModuleState[]> {
-    const org = await findOrganization(this.db, orgId);
-    if (!org) throw new NotFound(`organization ${orgId} not found`);
-    return this.statesOf(org.orgId);
   }
 
   /** Throws ModuleNotEnabled unless the module is enabled for the organization. */

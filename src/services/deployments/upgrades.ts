@@ -34,7 +34,7 @@ import { Conflict, InvalidInput, NotFound } from '../../domain/errors.js';
 import { type Release, availableFrom, isCurrent, planTarget, resolveTarget, semanticOnly } from '../../domain/releases.js';
 import { newId } from '../../ids.js';
 import type { LiveUpdates, Watch } from '../../live/index.js';
-import { type Actor, tenantOf } from '../actor.js';
+import { type Actor, systemActor, tenantOf } from '../actor.js';
 import type { ServiceDeps } from '../deps.js';
 import { ACTIVE_WINDOW_MS } from '../nodes.js';
 import { deployService } from './releases.js';
@@ -211,7 +211,7 @@ export class DeploymentService {
       if (!upgrade) throw new NotFound(`upgrade ${upgradeId} not found`);
       if (isFinal(upgrade.status)) throw new Conflict(`upgrade ${upgradeId} already ended ${upgrade.status}; there is nothing to cancel`);
       // Overdue: it ended at its deadline, whatever the job has not written yet; that end is kept, then refused.
-      if (new Date(upgrade.deadlineAt) <= now) return { ended: await this.advance(trx, systemActor(orgId), upgrade, { deadlinePassed: true }) };
+      if (new Date(upgrade.deadlineAt) <= now) return { ended: await this.advance(trx, systemActor(orgId, 'deployments'), upgrade, { deadlinePassed: true }) };
       if (upgrade.status === 'IN_PROGRESS') {
         throw new Conflict(`upgrade ${upgradeId} is IN_PROGRESS: the version already reached nodes, so it can no longer be cancelled; wait for it to end`);
       }
@@ -268,7 +268,7 @@ export class DeploymentService {
       if (!upgrade || isFinal(upgrade.status)) return null;
       // Woken early (another instance's clock): come back at the deadline.
       if (new Date(upgrade.deadlineAt) > now) return { later: new Date(upgrade.deadlineAt) };
-      await this.advance(trx, systemActor(deadline.orgId), upgrade, { deadlinePassed: true });
+      await this.advance(trx, systemActor(deadline.orgId, 'deployments'), upgrade, { deadlinePassed: true });
       return { later: null };
     });
     if (outcome && !outcome.later) await this.publish(deadline.upgradeId);
@@ -433,9 +433,6 @@ export class DeploymentService {
   }
 }
 
-function systemActor(orgId: string): Actor {
-  return { type: 'system', id: 'deployments', orgId, ip: null, userAgent: null };
-}
 
 function targetOf(n: NodeVersion, service: DeployService, targetVersion: string): TargetRow {
   return { nodeId: n.nodeId, service, fromVersion: n.version, targetVersion, deliveredAt: null, updatedAt: null };
