@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { readdir, rm, stat } from 'node:fs/promises';
 import canonicalize from 'canonicalize';
 import { inTransaction } from '../../db/database.js';
 import type { ExportSource, SourceQuery } from '../../db/export-sources.js';
@@ -186,6 +186,8 @@ export class ExportService {
         return true;
       });
       if (!started) return { rescheduleAt: new Date(now().getTime() + WAIT_FOR_SLOT_MS) };
+      // Its token is the export's now: what earlier attempts left half-written is nobody's.
+      await this.removePartials(record, token);
       const db = this.deps.db;
       const written = await writeExportFile({
         path,
@@ -267,7 +269,17 @@ export class ExportService {
     return due.length;
   }
 
+  /** The partial files of the export's earlier attempts (workers that died or were taken over), all but keep's. */
+  private async removePartials(record: ExportRecord, keep: string | null): Promise<void> {
+    const folder = dirname(this.pathOf(record, null));
+    const own = keep === null ? null : `${basename(this.pathOf(record, keep))}.part`;
+    for (const name of await readdir(folder).catch(() => [] as string[])) {
+      if (name.startsWith(`${record.id}.`) && name.endsWith('.part') && name !== own) await rm(join(folder, name), { force: true });
+    }
+  }
+
   private async fail(record: ExportRecord, token: string | null, reason: string): Promise<void> {
+    if (token === null) await this.removePartials(record, null);
     await inTransaction(this.deps.db, async (trx) => {
       if (await failExport(trx, record.id, token, reason, this.deps.clock.now().toISOString())) {
         await this.deps.audit.append(trx, systemActor(record.orgId, 'exports'), {
