@@ -1,6 +1,6 @@
 import type { UsageDailyRow, UsageEventRow, UsageHourlyRow } from '../db/usage.js';
 import type { ItemProblem } from '../domain/errors.js';
-import { parseInstant } from './instant.js';
+import { ItemReader } from './batch-item.js';
 
 // What a usage event may hold, and how a valid batch folds into rollup increments.
 
@@ -36,64 +36,19 @@ const MAX_TOKENS = 2_147_483_647;
 const MAX_LATENCY_MS = DAY_MS;
 /** Per event; keeps micro-dollar sums exact in a JavaScript number. */
 const MAX_COST_USD = 1_000_000;
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const EVENT_SHAPE = { list: 'events', idField: 'eventId', fields: EVENT_FIELDS, noun: 'a usage event' };
 
-/**
- * Checks one event, collecting every problem rather than stopping at the first, and returns the row to
- * store. Absent, null and '' optional values are all "not given".
- */
+/** Checks one event, collecting every problem, and returns the row to store. */
 export function validateEvent(value: unknown, index: number, latestMs: number): { event?: NewEvent; problems: ItemProblem[] } {
-  const problems: ItemProblem[] = [];
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { problems: [{ index, id: null, field: `events[${index}]`, problem: 'must be an object' }] };
-  }
-  const raw = value as Record<string, unknown>;
-  const rawId = raw.eventId;
-  const eventId = typeof rawId === 'string' && rawId.length >= 1 && rawId.length <= 128 ? rawId : null;
-  const problem = (name: string, text: string) => problems.push({ index, id: eventId, field: `events[${index}].${name}`, problem: text });
-
-  for (const key of Object.keys(raw)) {
-    if (EVENT_FIELDS.has(key)) continue;
-    // A GraphQL caller writing REST's snake_case gets pointed at the camelCase name.
-    const camel = key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-    problem(key, camel !== key && EVENT_FIELDS.has(camel) ? `is written ${camel} in GraphQL` : 'is not a field of a usage event');
-  }
-
-  const str = (key: string, max: number, required: boolean): string | null => {
-    const v = raw[key];
-    if (v === undefined || v === null || v === '') {
-      if (required) problem(key, 'is required');
-      return null;
-    }
-    if (typeof v !== 'string') problem(key, 'must be a string');
-    else if (v.length > max) problem(key, `must be at most ${max} characters`);
-    else if (CONTROL.test(v)) problem(key, 'must not contain control characters');
-    else return v;
-    return null;
-  };
-  const num = (key: string, min: number, max: number, whole: boolean): number | null => {
-    const v = raw[key];
-    if (v === undefined || v === null) return null;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (whole && !Number.isInteger(v))) {
-      problem(key, `must be ${whole ? 'a whole number' : 'a finite number'} from ${min} to ${max}`);
-      return null;
-    }
-    return v;
-  };
+  const item = ItemReader.of(value, index, EVENT_SHAPE);
+  if (!(item instanceof ItemReader)) return { problems: [item.notAnObject] };
+  const { problems } = item;
+  const str = item.str.bind(item);
+  const num = item.num.bind(item);
 
   const id = str('eventId', 128, true);
-  const type = str('type', 32, true);
-  if (type !== null && !(USAGE_EVENT_TYPES as readonly string[]).includes(type)) {
-    problem('type', `must be one of ${USAGE_EVENT_TYPES.join(', ')}`);
-  }
-  const occurred = str('occurredAt', 64, true);
-  let occurredAt: string | null = null;
-  if (occurred !== null) {
-    const t = parseInstant(occurred);
-    if (t === null) problem('occurredAt', 'must be an ISO-8601 timestamp with a zone (e.g. 2026-06-01T12:00:00Z) from year 2000 to 9998');
-    else if (t > latestMs) problem('occurredAt', 'must be at most 24 hours in the future');
-    else occurredAt = new Date(t).toISOString();
-  }
+  const type = item.oneOf('type', USAGE_EVENT_TYPES);
+  const occurredAt = item.instant('occurredAt', latestMs);
   const nodeId = str('nodeId', 128, false);
   const method = str('method', 16, false);
   const path = str('path', 2048, false);

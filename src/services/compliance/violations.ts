@@ -4,7 +4,7 @@ import { VIOLATION_SEVERITIES, type ViolationSeverity } from '../../domain/compl
 import { InvalidInput, type ItemProblem } from '../../domain/errors.js';
 import { type Actor, tenantOf } from '../actor.js';
 import type { ServiceDeps } from '../deps.js';
-import { parseInstant } from '../instant.js';
+import { ItemReader } from '../batch-item.js';
 import * as v from '../validate.js';
 
 export type { PolicyViolation } from '../../db/violations.js';
@@ -18,10 +18,10 @@ const MAX_DETAILS = 1000;
 /** The serialized size a violation's details may take. */
 const MAX_DETAILS_BYTES = 16_384;
 const DAY_MS = 86_400_000;
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 // The fields of a violation, in the domain's names (GraphQL and the REST adapter hand them over so).
 const FIELDS = new Set(['violationId', 'policyName', 'policyType', 'policyId', 'severity', 'action', 'occurredAt', 'nodeId', 'requestId', 'details']);
+const VIOLATION_SHAPE = { list: 'violations', idField: 'violationId', fields: FIELDS, noun: 'a policy violation' };
 
 type NewViolation = Omit<PolicyViolationRow, 'org_id' | 'received_at'>;
 
@@ -36,66 +36,27 @@ export interface ViolationQuery {
   severity?: string | null;
 }
 
-/** Checks one violation, collecting every problem rather than stopping at the first; absent, null and '' optional values are "not given". */
+/** Checks one violation, collecting every problem, and returns the row to store. */
 export function validateViolation(value: unknown, index: number, latestMs: number): { row?: NewViolation; problems: ItemProblem[] } {
-  const at = `violations[${index}]`;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { problems: [{ index, id: null, idName: 'violationId', field: at, problem: 'must be an object' }] };
-  }
-  const raw = value as Record<string, unknown>;
-  const rawId = raw.violationId;
-  const id = typeof rawId === 'string' && rawId.length >= 1 && rawId.length <= 128 ? rawId : null;
-  const problems: ItemProblem[] = [];
-  const problem = (name: string, text: string) => problems.push({ index, id, idName: 'violationId', field: `${at}.${name}`, problem: text });
-
-  for (const key of Object.keys(raw)) {
-    if (FIELDS.has(key)) continue;
-    const camel = key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-    problem(key, camel !== key && FIELDS.has(camel) ? `is written ${camel} in GraphQL` : 'is not a field of a policy violation');
-  }
-  const str = (key: string, max: number, required: boolean): string | null => {
-    const val = raw[key];
-    if (val === undefined || val === null || val === '') {
-      if (required) problem(key, 'is required');
-      return null;
-    }
-    if (typeof val !== 'string') problem(key, 'must be a string');
-    else if (val.length > max) problem(key, `must be at most ${max} characters`);
-    else if (CONTROL.test(val)) problem(key, 'must not contain control characters');
-    else return val;
-    return null;
-  };
-  const oneOf = (key: string, values: readonly string[]): string | null => {
-    const val = str(key, 32, true);
-    if (val !== null && !values.includes(val)) {
-      problem(key, `must be one of ${values.join(', ')}`);
-      return null;
-    }
-    return val;
-  };
-
-  const violationId = str('violationId', 128, true);
-  const policyName = str('policyName', 200, true);
-  const policyType = oneOf('policyType', POLICY_TYPES);
-  const policyId = str('policyId', 128, false);
-  const severity = oneOf('severity', VIOLATION_SEVERITIES);
-  const action = oneOf('action', VIOLATION_ACTIONS);
-  const nodeId = str('nodeId', 128, false);
-  const requestId = str('requestId', 128, false);
-  const occurred = str('occurredAt', 64, true);
-  let occurredAt: string | null = null;
-  if (occurred !== null) {
-    const t = parseInstant(occurred);
-    if (t === null) problem('occurredAt', 'must be an ISO-8601 timestamp with a zone (e.g. 2026-06-01T12:00:00Z) from year 2000 to 9998');
-    else if (t > latestMs) problem('occurredAt', 'must be at most 24 hours in the future');
-    else occurredAt = new Date(t).toISOString();
-  }
+  const item = ItemReader.of(value, index, VIOLATION_SHAPE);
+  if (!(item instanceof ItemReader)) return { problems: [item.notAnObject] };
+  const { problems } = item;
+  const violationId = item.str('violationId', 128, true);
+  const policyName = item.str('policyName', 200, true);
+  const policyType = item.oneOf('policyType', POLICY_TYPES);
+  const policyId = item.str('policyId', 128, false);
+  const severity = item.oneOf('severity', VIOLATION_SEVERITIES);
+  const action = item.oneOf('action', VIOLATION_ACTIONS);
+  const nodeId = item.str('nodeId', 128, false);
+  const requestId = item.str('requestId', 128, false);
+  const occurredAt = item.instant('occurredAt', latestMs);
   let details = '{}';
-  if (raw.details !== undefined && raw.details !== null) {
-    if (typeof raw.details !== 'object' || Array.isArray(raw.details)) problem('details', 'must be an object');
+  const given = item.value('details');
+  if (given !== undefined && given !== null) {
+    if (typeof given !== 'object' || Array.isArray(given)) item.problem('details', 'must be an object');
     else {
-      details = JSON.stringify(raw.details);
-      if (Buffer.byteLength(details) > MAX_DETAILS_BYTES) problem('details', `must be at most ${MAX_DETAILS_BYTES} bytes as JSON`);
+      details = JSON.stringify(given);
+      if (Buffer.byteLength(details) > MAX_DETAILS_BYTES) item.problem('details', `must be at most ${MAX_DETAILS_BYTES} bytes as JSON`);
     }
   }
   if (problems.length > 0 || !violationId || !policyName || !policyType || !severity || !action || !occurredAt) return { problems };
