@@ -3,9 +3,11 @@ import type { Executor } from './database.js';
 
 /** What a dashboard counts: which table, which column says when, which column is the breakdown. */
 export type DashboardSource =
-  | { kind: 'exports'; framework: string }
+  /** Exports of a framework, of the given export types only when `types` is set. */
+  | { kind: 'exports'; framework: string; types?: readonly string[] }
   | { kind: 'assessments' }
-  | { kind: 'hitl' }
+  /** Oversight requests; a pending one past its expiry at `now` counts as expired, as every read shows it. */
+  | { kind: 'hitl'; now: string }
   | { kind: 'violations' };
 
 const SOURCES = {
@@ -36,11 +38,19 @@ export async function countByBucket(
 ): Promise<BucketCount[]> {
   const s = SOURCES[source.kind];
   const time = sql.ref(s.time);
-  const framework = source.kind === 'exports' ? sql` and framework = ${source.framework}` : sql``;
+  let filter = sql``;
+  if (source.kind === 'exports') {
+    filter = sql` and framework = ${source.framework}`;
+    if (source.types) filter = sql`${filter} and export_type in (${sql.join(source.types)})`;
+  }
+  const key =
+    source.kind === 'hitl'
+      ? sql`case when status = 'pending' and expires_at is not null and expires_at <= ${source.now} then 'expired' else status end`
+      : sql.ref(s.key);
   const { rows } = await sql<{ bucket: string; grp: string; n: number | string }>`
-    select substr(${time}, 1, ${sql.raw(String(prefixLength))}) as bucket, ${sql.ref(s.key)} as grp, count(*) as n
+    select substr(${time}, 1, ${sql.raw(String(prefixLength))}) as bucket, ${key} as grp, count(*) as n
     from ${sql.table(s.table)}
-    where org_id = ${orgId} and ${time} >= ${window.from} and ${time} < ${window.to}${framework}
+    where org_id = ${orgId} and ${time} >= ${window.from} and ${time} < ${window.to}${filter}
     group by 1, 2
     order by 1, 2`.execute(db);
   return rows.map((r) => ({ bucket: r.bucket, key: r.grp, count: Number(r.n) }));

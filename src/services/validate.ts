@@ -18,6 +18,33 @@ export function optionalText(field: string, value: string | null | undefined, ma
   return text(field, value, { max });
 }
 
+/** Text people write at length (a reason, comments, a description): like text(), but line breaks and tabs are kept. */
+export function prose(field: string, value: string, opts: { min?: number; max: number }): string {
+  const v = value.trim();
+  const min = opts.min ?? 1;
+  if (v.length < min) throw new InvalidInput(min === 1 ? 'must not be empty' : `must be at least ${min} characters`, field);
+  if (v.length > opts.max) throw new InvalidInput(`must be at most ${opts.max} characters`, field);
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v)) throw new InvalidInput('must not contain control characters other than line breaks and tabs', field);
+  return v;
+}
+
+export function optionalProse(field: string, value: string | null | undefined, max: number): string | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  return prose(field, value, { max });
+}
+
+/**
+ * A period [from, to) from optional YYYY-MM-DD or ISO-8601 bounds: a date-only `to` includes its day (a person
+ * asking "to 2026-06-30" means the 30th too). `to` must be after `from`.
+ */
+export function period(rawFrom: string | null | undefined, rawTo: string | null | undefined): { from: string | null; to: string | null } {
+  const from = rawFrom ? dateOrTimestamp('from', rawFrom) : null;
+  let to = rawTo ? dateOrTimestamp('to', rawTo) : null;
+  if (to && /^\d{4}-\d{2}-\d{2}$/.test(rawTo!)) to = new Date(Date.parse(to) + 86_400_000).toISOString();
+  if (from && to && to <= from) throw new InvalidInput('must be after from', 'to');
+  return { from, to };
+}
+
 // Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is the mail server's call.
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
 

@@ -10,7 +10,8 @@ import { CONFORMITY, bearer, created, insertExport, step } from './conformity-he
 
 const EU = '/api/v1/euaiact/dashboard';
 const HITL = '/api/v1/hitl/dashboard';
-const WINDOW = 'from=2026-06-01&to=2026-06-10';
+// A date-only `to` includes its day: this is [06-01, 06-10T00:00).
+const WINDOW = 'from=2026-06-01&to=2026-06-09';
 
 async function insertHitl(h: Harness, orgId: string, status: string, createdAt: string): Promise<void> {
   await h.runtime.database.db
@@ -79,7 +80,8 @@ describe('compliance dashboards', () => {
     await insertExport(h, 'acme', { status: 'completed' });
     await insertExport(h, 'acme', { status: 'failed' });
     await insertExport(h, 'acme', { status: 'completed', framework: 'sebi' });
-    await insertExport(h, 'acme', { status: 'completed', framework: 'hitl' });
+    // An oversight export is an EU AI Act export of an oversight type: both dashboards count it.
+    await insertExport(h, 'acme', { status: 'completed', exportType: 'hitl_summary' });
     await insertHitl(h, 'acme', 'pending', '2026-06-01T09:30:00.000Z');
     await report(usageKey, [v('a', 'high', '2026-06-01T08:00:00Z'), v('b', 'high', '2026-06-01T23:59:59Z')]);
     // Wednesday 2026-06-03: one assessment rejected, two decisions.
@@ -130,9 +132,9 @@ describe('compliance dashboards', () => {
     assert.deepEqual(nonZero(d.assessments, 'approved'), { '2026-06-09': 1 });
     for (const s of d.assessments.by_key) assert.equal(s.points.length, 9);
 
-    assert.equal(d.exports.total, 3);
-    assert.deepEqual(totals(d.exports), { completed: 2, failed: 1 });
-    assert.deepEqual(nonZero(d.exports, 'completed'), { '2026-06-01': 1, '2026-06-09': 1 });
+    assert.equal(d.exports.total, 4);
+    assert.deepEqual(totals(d.exports), { completed: 3, failed: 1 });
+    assert.deepEqual(nonZero(d.exports, 'completed'), { '2026-06-01': 2, '2026-06-09': 1 });
     assert.deepEqual(d.exports.by_key.map((s: any) => s.key), ['queued', 'running', 'completed', 'failed', 'expired']);
 
     assert.equal(d.hitl_decisions.total, 4);
@@ -151,11 +153,11 @@ describe('compliance dashboards', () => {
     assert.deepEqual(w.buckets, ['2026-06-01T00:00:00.000Z', '2026-06-08T00:00:00.000Z']);
     assert.deepEqual(nonZero(w.policy_violations, 'high'), { '2026-06-01': 2 });
     assert.deepEqual(nonZero(w.policy_violations, 'low'), { '2026-06-08': 1 });
-    assert.deepEqual(nonZero(w.exports, 'completed'), { '2026-06-01': 1, '2026-06-08': 1 });
+    assert.deepEqual(nonZero(w.exports, 'completed'), { '2026-06-01': 2, '2026-06-08': 1 });
     assert.deepEqual(nonZero(w.assessments, 'rejected'), { '2026-06-01': 1 });
     assert.equal(w.assessments.total, 4);
 
-    const m = (await h.call('GET', `${EU}?from=2026-05-15&to=2026-06-10&granularity=month`, { cookie: owner })).body;
+    const m = (await h.call('GET', `${EU}?from=2026-05-15&to=2026-06-09&granularity=month`, { cookie: owner })).body;
     assert.deepEqual(m.buckets, ['2026-05-01T00:00:00.000Z', '2026-06-01T00:00:00.000Z']);
     // The violation of 05-31 is in this window; the one at 06-10T00:00 (the exclusive end) is not.
     assert.deepEqual(nonZero(m.policy_violations, 'high'), { '2026-05-01': 1, '2026-06-01': 2 });
@@ -176,13 +178,13 @@ describe('compliance dashboards', () => {
     assert.equal(hd.body.module, 'hitl');
     assert.equal('assessments' in hd.body, false);
     assert.equal(hd.body.hitl_decisions.total, 4);
-    // Exports of the hitl framework only.
+    // Oversight exports only (hitl_summary, decision_chain).
     assert.equal(hd.body.exports.total, 1);
     assert.equal(hd.body.policy_violations.total, 4);
   });
 
   it('GraphQL: complianceDashboard(module:) answers the module asked for', async () => {
-    const q = `query($m: ComplianceModule!) { complianceDashboard(module: $m, from: "2026-06-01", to: "2026-06-10", granularity: month) {
+    const q = `query($m: ComplianceModule!) { complianceDashboard(module: $m, from: "2026-06-01", to: "2026-06-09", granularity: month) {
       module assessments { total } hitlDecisions { total } exports { total byKey { key count } } policyViolations { total } } }`;
     const eu = await h.graphql(q, { m: 'eu_ai_act' }, { cookie: owner });
     assert.equal(eu.errors, undefined, JSON.stringify(eu.errors));

@@ -85,7 +85,7 @@ export class ConformityService {
     const systemName = v.text('systemName', input.systemName, { max: MAX_SYSTEM_NAME });
     const assessmentType = oneOf<AssessmentType>('assessmentType', input.assessmentType, ASSESSMENT_TYPES);
     const riskLevel = oneOf<RiskLevel>('riskLevel', input.riskLevel, RISK_LEVELS);
-    const description = v.optionalText('description', input.description, MAX_DESCRIPTION);
+    const description = v.optionalProse('description', input.description, MAX_DESCRIPTION);
     const evidenceExportIds = await this.evidence(orgId, input.evidenceExportIds ?? []);
     const at = this.deps.clock.now().toISOString();
     const assessment: Assessment = {
@@ -154,7 +154,7 @@ export class ConformityService {
       systemName: change.systemName != null ? v.text('systemName', change.systemName, { max: MAX_SYSTEM_NAME }) : current.systemName,
       assessmentType: change.assessmentType != null ? oneOf<AssessmentType>('assessmentType', change.assessmentType, ASSESSMENT_TYPES) : current.assessmentType,
       riskLevel: change.riskLevel != null ? oneOf<RiskLevel>('riskLevel', change.riskLevel, RISK_LEVELS) : current.riskLevel,
-      description: change.description !== undefined ? v.optionalText('description', change.description, MAX_DESCRIPTION) : current.description,
+      description: change.description !== undefined ? v.optionalProse('description', change.description, MAX_DESCRIPTION) : current.description,
       evidenceExportIds: change.evidenceExportIds !== undefined ? await this.evidence(orgId, change.evidenceExportIds ?? []) : current.evidenceExportIds,
       updatedAt: this.deps.clock.now().toISOString(),
     };
@@ -169,7 +169,7 @@ export class ConformityService {
   }
 
   async approve(actor: Actor, id: string, comments?: string | null): Promise<AssessmentView> {
-    const note = v.optionalText('comments', comments, MAX_NOTE);
+    const note = v.optionalProse('comments', comments, MAX_NOTE);
     const current = await this.load(actor, id);
     this.allow(current, 'approve');
     this.fourEyes(actor, current, 'approve');
@@ -183,7 +183,7 @@ export class ConformityService {
   }
 
   async reject(actor: Actor, id: string, reason: string): Promise<AssessmentView> {
-    const note = v.text('reason', reason, { min: MIN_REJECTION_REASON, max: MAX_NOTE });
+    const note = v.prose('reason', reason, { min: MIN_REJECTION_REASON, max: MAX_NOTE });
     const current = await this.load(actor, id);
     this.allow(current, 'reject');
     this.fourEyes(actor, current, 'reject');

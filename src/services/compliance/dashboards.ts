@@ -80,6 +80,8 @@ function nextBucket(start: string, granularity: DashboardGranularity): string {
  * folded from days) and broken down by status or severity. Each series covers every bucket touching the
  * window, zeros included; counts are exactly the rows whose time falls in [from, to).
  */
+const HITL_EXPORT_TYPES = ['hitl_summary', 'decision_chain'];
+
 export class DashboardService {
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -90,8 +92,9 @@ export class DashboardService {
       throw new InvalidInput(`must be one of ${DASHBOARD_GRANULARITIES.join(', ')}`, 'granularity');
     }
     const now = this.deps.clock.now().getTime();
-    const to = args.to ? v.dateOrTimestamp('to', args.to) : new Date(now).toISOString();
-    const from = args.from ? v.dateOrTimestamp('from', args.from) : new Date(Date.parse(to) - DEFAULT_WINDOW_DAYS * DAY_MS).toISOString();
+    const given = v.period(args.from, args.to);
+    const to = given.to ?? new Date(now).toISOString();
+    const from = given.from ?? new Date(Date.parse(to) - DEFAULT_WINDOW_DAYS * DAY_MS).toISOString();
     if (from >= to) throw new InvalidInput('must be after from', 'to');
 
     // The buckets touching [from, to): the last is the one holding the instant just before `to`.
@@ -109,9 +112,10 @@ export class DashboardService {
     const count = (source: DashboardSource) => countByBucket(this.deps.db, orgId, source, window, prefix);
     const module = args.module;
     const [exports, assessments, hitl, violations] = await Promise.all([
-      count({ kind: 'exports', framework: module }),
+      // Oversight exports are EU AI Act exports (hitl_summary, decision_chain): the hitl dashboard counts those.
+      count(module === 'hitl' ? { kind: 'exports', framework: 'eu_ai_act', types: HITL_EXPORT_TYPES } : { kind: 'exports', framework: module }),
       module === 'eu_ai_act' ? count({ kind: 'assessments' }) : null,
-      module === 'eu_ai_act' || module === 'hitl' ? count({ kind: 'hitl' }) : null,
+      module === 'eu_ai_act' || module === 'hitl' ? count({ kind: 'hitl', now: new Date(now).toISOString() }) : null,
       count({ kind: 'violations' }),
     ]);
     const breakdown = (cells: BucketCount[], known: readonly string[]) => breakdownOf(cells, known, buckets, granularity);

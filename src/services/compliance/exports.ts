@@ -96,7 +96,7 @@ export class ExportService {
     const types = Object.keys(catalogue);
     if (!types.includes(input.exportType)) throw new InvalidInput(`must be one of ${types.join(', ')}`, 'exportType');
     if (!(EXPORT_FORMATS as readonly string[]).includes(input.format)) throw new InvalidInput(`must be one of ${EXPORT_FORMATS.join(', ')}`, 'format');
-    const { from, to } = exportPeriod(input.from, input.to);
+    const { from, to } = v.period(input.from, input.to);
     const now = this.deps.clock.now().toISOString();
     return inTransaction(this.deps.db, async (trx) => {
       await lockOrganization(trx, orgId);
@@ -312,15 +312,4 @@ function fileName(record: ExportRecord): string {
 
 function view(record: ExportRecord): ExportView {
   return { ...record, manifest: record.manifest ? (JSON.parse(record.manifest) as Record<string, unknown>) : null };
-}
-
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-
-/** [from, to): both optional (everything); a date-only `to` includes its day. */
-function exportPeriod(rawFrom: string | null | undefined, rawTo: string | null | undefined): { from: string | null; to: string | null } {
-  const from = rawFrom ? v.dateOrTimestamp('from', rawFrom) : null;
-  let to = rawTo ? v.dateOrTimestamp('to', rawTo) : null;
-  if (to && DATE_ONLY.test(rawTo!)) to = new Date(Date.parse(to) + 86_400_000).toISOString();
-  if (from && to && to <= from) throw new InvalidInput('must be after from', 'to');
-  return { from, to };
 }

@@ -79,7 +79,7 @@ export class HitlService {
       throw new InvalidInput(`must be one of ${HITL_SEVERITIES.join(', ')}`, 'severity');
     }
     const severity = input.severity as HitlSeverity;
-    const reason = v.text('reason', input.reason, { max: MAX_REASON });
+    const reason = v.prose('reason', input.reason, { max: MAX_REASON });
     const context = contextOf(input.context);
     const euAiActArticle = v.optionalText('euAiActArticle', input.euAiActArticle, 64);
     const expiresAt = input.expiresAt ? validDate('expiresAt', input.expiresAt).toISOString() : null;
@@ -139,7 +139,7 @@ export class HitlService {
   }
 
   approve(actor: Actor, reviewer: Reviewer, id: string, comments: string | null | undefined): Promise<HitlRequest> {
-    return this.decide(actor, reviewer, id, { status: 'approved', decision: 'approve', comments: v.optionalText('comments', comments, MAX_REASON), decisionReason: null });
+    return this.decide(actor, reviewer, id, { status: 'approved', decision: 'approve', comments: v.optionalProse('comments', comments, MAX_REASON), decisionReason: null });
   }
 
   reject(actor: Actor, reviewer: Reviewer, id: string, reason: string): Promise<HitlRequest> {
@@ -198,11 +198,10 @@ export class HitlService {
     while (expired < EXPIRE_PER_RUN) {
       const at = this.deps.clock.now().toISOString();
       const due = await lapsedHitlRequests(this.deps.db, at, EXPIRE_BATCH);
-      const written = await inTransaction(this.deps.db, async (trx) => {
-        let n = 0;
-        for (const r of due) if (await this.settleLapsed(trx, r.orgId, r.id, at)) n++;
-        return n;
-      });
+      // One transaction per request: a decider locks the request, then its org's audit head; a batch holding
+      // heads across requests would take them in the other order and deadlock with it on PostgreSQL.
+      let written = 0;
+      for (const r of due) if (await inTransaction(this.deps.db, (trx) => this.settleLapsed(trx, r.orgId, r.id, at))) written++;
       expired += written;
       // A short batch was the last; a batch that wrote nothing was taken by deciders or another runner.
       if (due.length < EXPIRE_BATCH || written === 0) break;
@@ -304,7 +303,7 @@ function validDate(field: string, value: Date): Date {
 
 /** At least 10 characters once trimmed: a decision against the runtime's request says why. */
 function decisionReason(reason: string): string {
-  return v.text('reason', reason, { min: MIN_DECISION_REASON, max: MAX_REASON });
+  return v.prose('reason', reason, { min: MIN_DECISION_REASON, max: MAX_REASON });
 }
 
 function decidedBy(r: HitlRequest): string {
