@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.js';
+import { effectiveStatus } from './hitl.js';
 
 /** What a dashboard counts: which table, which column says when, which column is the breakdown. */
 export type DashboardSource =
@@ -45,7 +46,7 @@ export async function countByBucket(
   }
   const key =
     source.kind === 'hitl'
-      ? sql`case when status = 'pending' and expires_at is not null and expires_at <= ${source.now} then 'expired' else status end`
+      ? effectiveStatus(source.now)
       : sql.ref(s.key);
   const { rows } = await sql<{ bucket: string; grp: string; n: number | string }>`
     select substr(${time}, 1, ${sql.raw(String(prefixLength))}) as bucket, ${key} as grp, count(*) as n

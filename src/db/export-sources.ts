@@ -63,21 +63,37 @@ function keysetPage(rows: Record<string, unknown>[], limit: number, timeColumn: 
   return `${String(last[timeColumn])}|${String(last[idColumn])}`;
 }
 
+/**
+ * A table read in (time, id) order by keyset, within the period on its time column; `json` names the column
+ * kept as JSON text, which the file carries as the JSON it holds.
+ */
+// Kysely cannot type a query over a table chosen at run time: the columns are checked by the tests' files instead.
+function keysetSource(spec: {
+  table: 'hitl_requests' | 'policy_violations' | 'conformity_assessments';
+  columns: readonly string[];
+  time: string;
+  id: string;
+  json: string;
+}): ExportSource {
+  const { table, columns, time, id, json } = spec;
+  return {
+    columns,
+    async count(db, q) {
+      const row = await period((db as any).selectFrom(table).select((eb: any) => eb.fn.countAll().as('n')).where('org_id', '=', q.orgId), time, q).executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+    async page(db, q, after, limit) {
+      const base = period((db as any).selectFrom(table).select([...columns]).where('org_id', '=', q.orgId), time, q);
+      const rows: Record<string, unknown>[] = await keyset(base, time, id, after).orderBy(time).orderBy(id).limit(limit).execute();
+      return { rows: rows.map((r) => ({ ...r, [json]: parseJson(r[json] as string) })), next: keysetPage(rows, limit, time, id) };
+    },
+  };
+}
+
 const HITL_COLUMNS = ['id', 'request_id', 'created_at', 'severity', 'reason', 'eu_ai_act_article', 'status', 'decision', 'requested_by', 'expires_at', 'decided_by', 'decided_by_email', 'decided_at', 'comments', 'decision_reason', 'context'] as const;
 
 /** Every human-oversight request with its decision: who asked, why, who decided, when and with what words. */
-export const decisionSource: ExportSource = {
-  columns: HITL_COLUMNS,
-  async count(db, q) {
-    const row = await period(db.selectFrom('hitl_requests').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', q.orgId), 'created_at', q).executeTakeFirst();
-    return Number(row?.n ?? 0);
-  },
-  async page(db, q, after, limit) {
-    const base = period(db.selectFrom('hitl_requests').select([...HITL_COLUMNS]).where('org_id', '=', q.orgId), 'created_at', q);
-    const rows: Record<string, unknown>[] = await keyset(base, 'created_at', 'id', after).orderBy('created_at').orderBy('id').limit(limit).execute();
-    return { rows: rows.map((r) => ({ ...r, context: parseJson(r.context as string) })), next: keysetPage(rows, limit, 'created_at', 'id') };
-  },
-};
+export const decisionSource = keysetSource({ table: 'hitl_requests', columns: HITL_COLUMNS, time: 'created_at', id: 'id', json: 'context' });
 
 /** Human-oversight decisions per day, severity and outcome: a small table, read in one page. */
 export const decisionSummarySource: ExportSource = {
@@ -107,18 +123,7 @@ async function summaryRows(db: Executor, q: SourceQuery): Promise<Record<string,
 
 const VIOLATION_COLUMNS = ['violation_id', 'occurred_at', 'policy_type', 'policy_id', 'policy_name', 'severity', 'action', 'node_id', 'request_id', 'details'] as const;
 
-export const violationSource: ExportSource = {
-  columns: VIOLATION_COLUMNS,
-  async count(db, q) {
-    const row = await period(db.selectFrom('policy_violations').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', q.orgId), 'occurred_at', q).executeTakeFirst();
-    return Number(row?.n ?? 0);
-  },
-  async page(db, q, after, limit) {
-    const base = period(db.selectFrom('policy_violations').select([...VIOLATION_COLUMNS]).where('org_id', '=', q.orgId), 'occurred_at', q);
-    const rows: Record<string, unknown>[] = await keyset(base, 'occurred_at', 'violation_id', after).orderBy('occurred_at').orderBy('violation_id').limit(limit).execute();
-    return { rows: rows.map((r) => ({ ...r, details: parseJson(r.details as string) })), next: keysetPage(rows, limit, 'occurred_at', 'violation_id') };
-  },
-};
+export const violationSource = keysetSource({ table: 'policy_violations', columns: VIOLATION_COLUMNS, time: 'occurred_at', id: 'violation_id', json: 'details' });
 
 /** Per day, provider and model: requests, successes, success rate and mean latency, from the daily rollup. */
 export const accuracySource: ExportSource = {
@@ -164,18 +169,7 @@ async function accuracyRows(db: Executor, q: SourceQuery): Promise<Record<string
 const ASSESSMENT_COLUMNS = ['id', 'created_at', 'system_name', 'assessment_type', 'risk_level', 'description', 'status', 'created_by', 'submitted_by', 'submitted_at', 'decided_by', 'decided_at', 'decision_note', 'evidence'] as const;
 
 /** Conformity assessments with their state history and the exports attached to them as evidence. */
-export const assessmentSource: ExportSource = {
-  columns: ASSESSMENT_COLUMNS,
-  async count(db, q) {
-    const row = await period(db.selectFrom('conformity_assessments').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', q.orgId), 'created_at', q).executeTakeFirst();
-    return Number(row?.n ?? 0);
-  },
-  async page(db, q, after, limit) {
-    const base = period(db.selectFrom('conformity_assessments').select([...ASSESSMENT_COLUMNS]).where('org_id', '=', q.orgId), 'created_at', q);
-    const rows: Record<string, unknown>[] = await keyset(base, 'created_at', 'id', after).orderBy('created_at').orderBy('id').limit(limit).execute();
-    return { rows: rows.map((r) => ({ ...r, evidence: parseJson(r.evidence as string) })), next: keysetPage(rows, limit, 'created_at', 'id') };
-  },
-};
+export const assessmentSource = keysetSource({ table: 'conformity_assessments', columns: ASSESSMENT_COLUMNS, time: 'created_at', id: 'id', json: 'evidence' });
 
 function parseJson(text: string): unknown {
   try {

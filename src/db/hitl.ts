@@ -27,17 +27,11 @@ export interface HitlRequest {
   decisionReason: string | null;
 }
 
-export interface NewHitlRequest {
-  id: string;
-  orgId: string;
-  requestId: string;
-  severity: HitlSeverity;
-  reason: string;
-  context: Record<string, unknown>;
-  euAiActArticle: string | null;
-  expiresAt: string | null;
-  requestedBy: string;
-  createdAt: string;
+export type NewHitlRequest = Pick<HitlRequest, 'id' | 'orgId' | 'requestId' | 'severity' | 'reason' | 'context' | 'euAiActArticle' | 'expiresAt' | 'requestedBy' | 'createdAt'>;
+
+/** The status every read shows: a pending request past its expiry at `now` is expired, written down yet or not. */
+export function effectiveStatus(now: string) {
+  return sql<string>`case when status = 'pending' and expires_at is not null and expires_at <= ${now} then 'expired' else status end`;
 }
 
 export interface HitlDecisionRecord {
@@ -228,7 +222,7 @@ export async function hitlCounts(db: Executor, orgId: string, now: string): Prom
       eb
         .selectFrom('hitl_requests')
         .select([
-          sql<string>`case when status = 'pending' and expires_at is not null and expires_at <= ${now} then 'expired' else status end`.as('effective'),
+          effectiveStatus(now).as('effective'),
           'severity',
         ])
         .where('org_id', '=', orgId)

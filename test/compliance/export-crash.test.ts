@@ -4,109 +4,32 @@
 // file again from its first row, and completes it: every row exactly once, the hash and the signed manifest
 // right, no partial file left. Then, in process: an export whose workers died too often fails with the reason.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import canonicalize from 'canonicalize';
-import pg from 'pg';
-import { type Database, type DatabaseConfig, createDatabase } from '../../src/db/database.js';
+import { type Database, createDatabase } from '../../src/db/database.js';
 import { claimJob, findJob } from '../../src/db/jobs.js';
 import { EXPORT_JOB } from '../../src/services/compliance/exports.js';
-import { Harness, databaseKind, underSchemaLock } from '../helpers/harness.js';
+import { type ChildServer, adminKeyOf, removeServerData, serverDataDir, serverDatabase, startServer } from '../helpers/child-server.js';
+import { Harness, databaseKind } from '../helpers/harness.js';
 import { seedAuditEvents } from './audit-seed.js';
+import { manifestVerifies, sha256 } from './manifest.js';
 
 const BASE = '/api/v1/euaiact/export';
 /** Enough rows that writing the file takes a second or more (pages of 5,000): the kill lands mid-file. */
 const SEEDED = 60_000;
 const LEASE_SECONDS = 2;
 
-// Compiled (npm test), the test runs from dist/ beside dist/src/main.js; under tsx (npx tsx --test) from the
-// sources, and the child runs src/main.ts through the same loader.
-const root = join(import.meta.dirname, '..', '..');
-const compiled = import.meta.filename.endsWith('.js');
-const entry = compiled ? [join(root, 'src', 'main.js')] : ['--import', import.meta.resolve('tsx'), join(root, 'src', 'main.ts')];
+// SQLite: shared locking, so this test can write the seed rows into the file the service has open.
+const SHARED = databaseKind() === 'sqlite' ? ({ SQLITE_LOCKING: 'shared' } as Record<string, string>) : {};
+const start = (dir: string) => startServer(dir, { ...SHARED, JOB_LEASE_SECONDS: String(LEASE_SECONDS) });
+after(removeServerData);
 
-interface Server {
-  proc: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-// As in test/e2e/server.test.ts: on the PostgreSQL run each data folder gets a schema of its own, dropped at the end.
-const schemas = new Map<string, string>();
-function databaseEnv(dataDir: string): Record<string, string> {
-  // SQLite: shared locking, so this test can write the seed rows into the file the service has open.
-  if (databaseKind() !== 'postgres') return { SQLITE_LOCKING: 'shared' };
-  let schema = schemas.get(dataDir);
-  if (!schema) {
-    schema = `e2e_${randomBytes(6).toString('hex')}`;
-    schemas.set(dataDir, schema);
-  }
-  return { DATABASE_URL: process.env.DATABASE_URL!, DATABASE_SCHEMA: schema };
-}
-
-/** The database the child uses, opened from here. */
-function databaseOf(dataDir: string): DatabaseConfig {
-  const env = databaseEnv(dataDir);
-  return env.DATABASE_SCHEMA ? { kind: 'postgres', url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA } : { kind: 'sqlite', path: join(dataDir, 'axonflow.db'), locking: 'shared' };
-}
-
-async function start(dataDir: string): Promise<Server> {
-  const env: Record<string, string> = { ...databaseEnv(dataDir), JOB_LEASE_SECONDS: String(LEASE_SECONDS) };
-  if (env.DATABASE_SCHEMA) {
-    // Schemas are made, migrated and dropped one at a time across test files (see the harness).
-    return underSchemaLock(env.DATABASE_URL, async () => {
-      const c = new pg.Client({ connectionString: env.DATABASE_URL });
-      await c.connect();
-      await c.query(`create schema if not exists ${env.DATABASE_SCHEMA}`);
-      await c.end();
-      return spawnServer(dataDir, env);
-    });
-  }
-  return spawnServer(dataDir, env);
-}
-
-async function spawnServer(dataDir: string, env: Record<string, string>): Promise<Server> {
-  const proc = spawn(process.execPath, entry, {
-    env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const m = /"address":"(http:\/\/[^"]+)"/.exec(out);
-    if (m) return { proc, url: m[1], output: () => out, exited };
-    if (proc.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  proc.kill('SIGKILL');
-  throw new Error(`server did not start:\n${out}`);
-}
-
-const made: string[] = [];
-after(async () => {
-  made.forEach((d) => rmSync(d, { recursive: true, force: true }));
-  if (schemas.size === 0) return;
-  await underSchemaLock(process.env.DATABASE_URL!, async () => {
-    const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await c.connect();
-    for (const schema of schemas.values()) await c.query(`drop schema if exists ${schema} cascade`);
-    await c.end();
-  });
-});
-
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls the export over HTTP until done(export) holds; fails on a state it can no longer reach, or after ms. */
-async function pollExport(s: Server, cookie: string, id: string, done: (e: any) => boolean, ms: number): Promise<any> {
+async function pollExport(s: ChildServer, cookie: string, id: string, done: (e: any) => boolean, ms: number): Promise<any> {
   const deadline = Date.now() + ms;
   let last: any = null;
   while (Date.now() < deadline) {
@@ -122,12 +45,11 @@ async function pollExport(s: Server, cookie: string, id: string, done: (e: any) 
 
 describe('an export across a real crash', () => {
   it('SIGKILL mid-file: the restarted service takes the job over once its lease lapsed and writes the whole file again', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'axon-export-crash-'));
-    made.push(dir);
+    const dir = serverDataDir('axon-export-crash-');
     let s = await start(dir);
     let database: Database | null = null;
     try {
-      const adminKey = JSON.parse(readFileSync(join(dir, 'dev-secrets.json'), 'utf8')).ADMIN_API_KEY as string;
+      const adminKey = adminKeyOf(dir);
       const created = await fetch(`${s.url}/api/v1/admin/organizations`, {
         method: 'POST',
         headers: { 'x-admin-api-key': adminKey, 'content-type': 'application/json' },
@@ -144,7 +66,7 @@ describe('an export across a real crash', () => {
 
       // Written straight into the service's database, continuing the organization's chain (nothing else
       // appends to it meanwhile: no request is in flight).
-      database = createDatabase(databaseOf(dir));
+      database = createDatabase(serverDatabase(dir, 'shared'));
       const db = database.db;
       await seedAuditEvents(db, 'acme', SEEDED, (i) => ({ i, note: `change ${i}` }));
 
@@ -214,8 +136,7 @@ describe('an export across a real crash', () => {
       }
 
       const pem = ((await (await fetch(`${s.url}/api/v1/license/public-key`)).json()) as { pem: string }).pem;
-      const signed = Buffer.from(canonicalize(done.manifest)!, 'utf8');
-      assert.equal(verify(null, signed, createPublicKey(pem), Buffer.from(done.manifest_signature, 'base64url')), true, 'the manifest signature verifies');
+      assert.equal(manifestVerifies(pem, done), true, 'the manifest signature verifies');
     } finally {
       s.proc.kill('SIGKILL');
       await s.exited;

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { createHash, createPublicKey, verify } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import canonicalize from 'canonicalize';
 import { Harness } from '../helpers/harness.js';
 import { seedAuditEvents } from './audit-seed.js';
+import { manifestVerifies, sha256 } from './manifest.js';
 
 const BASE = '/api/v1/euaiact/export';
 
@@ -15,12 +14,8 @@ async function download(h: Harness, path: string, headers: Record<string, string
 }
 
 async function verifies(h: Harness, exp: { manifest: unknown; manifest_signature: string }): Promise<boolean> {
-  const pk = await h.call('GET', '/api/v1/license/public-key');
-  const key = createPublicKey(pk.body.pem);
-  return verify(null, Buffer.from(canonicalize(exp.manifest)!, 'utf8'), key, Buffer.from(exp.manifest_signature, 'base64url'));
+  return manifestVerifies((await h.call('GET', '/api/v1/license/public-key')).body.pem, exp);
 }
-
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('EU AI Act exports', () => {
   let h: Harness;

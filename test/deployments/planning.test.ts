@@ -10,17 +10,9 @@ import {
   transitionsFor,
 } from '../../src/domain/deployments.js';
 import { InvalidInput } from '../../src/domain/errors.js';
+import { ALLOWED } from './expected.js';
 import { type Release, availableFrom, isCurrent, planTarget, resolveTarget } from '../../src/domain/releases.js';
 
-// The moves the product promises, written out independently of src/domain/deployments.ts.
-const ALLOWED: Record<UpgradeStatus, UpgradeStatus[]> = {
-  PENDING: ['IN_PROGRESS', 'FAILED', 'CANCELLED'],
-  IN_PROGRESS: ['SUCCESS', 'FAILED', 'PARTIAL'],
-  SUCCESS: [],
-  FAILED: [],
-  PARTIAL: [],
-  CANCELLED: [],
-};
 const FINAL: UpgradeStatus[] = ['SUCCESS', 'FAILED', 'PARTIAL', 'CANCELLED'];
 
 function progress(desired: number, delivered: number, updated: number, extra: Partial<ServiceProgress> = {}): ServiceProgress {

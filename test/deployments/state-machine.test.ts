@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { type ApiResult, Harness } from '../helpers/harness.js';
 import { heartbeat, node } from '../nodes/helpers.js';
+import { ALLOWED, type Status } from './expected.js';
 import { sseEvents } from './sse.js';
 
 /**
@@ -23,16 +24,7 @@ const DEADLINE_SECONDS = 600;
 const DEADLINE_MS = DEADLINE_SECONDS * 1000;
 
 type Service = 'agent' | 'orchestrator' | 'customer-portal';
-type Status = 'PENDING' | 'IN_PROGRESS' | 'SUCCESS' | 'FAILED' | 'PARTIAL' | 'CANCELLED';
 const SERVICES: Service[] = ['agent', 'orchestrator', 'customer-portal'];
-const ALLOWED: Record<Status, Status[]> = {
-  PENDING: ['IN_PROGRESS', 'FAILED', 'CANCELLED'],
-  IN_PROGRESS: ['SUCCESS', 'FAILED', 'PARTIAL'],
-  SUCCESS: [],
-  FAILED: [],
-  PARTIAL: [],
-  CANCELLED: [],
-};
 const isFinal = (s: Status) => ALLOWED[s].length === 0;
 
 /** The seeded catalogue (migration 014), in version order; stops are versions every upgrade must land on. */

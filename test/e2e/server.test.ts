@@ -1,96 +1,18 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
-import { randomBytes } from 'node:crypto';
-import { databaseKind, underSchemaLock } from '../helpers/harness.js';
+import { adminKeyOf, removeServerData, serverDataDir, startServer } from '../helpers/child-server.js';
+import { databaseKind } from '../helpers/harness.js';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.js');
+after(removeServerData);
 
-interface Server {
-  proc: ChildProcess;
-  url: string;
-  port: number;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-// On the PostgreSQL run each data folder gets a schema of its own, dropped at the end like the folder.
-const schemas = new Map<string, string>();
-function databaseEnv(dataDir: string): Record<string, string> {
-  if (databaseKind() !== 'postgres') return {};
-  let schema = schemas.get(dataDir);
-  if (!schema) {
-    schema = `e2e_${randomBytes(6).toString('hex')}`;
-    schemas.set(dataDir, schema);
-  }
-  return { DATABASE_URL: process.env.DATABASE_URL!, DATABASE_SCHEMA: schema };
-}
-
-/** Starts the real entry point on a fresh data folder (development): what `npm start` runs. */
-async function start(dataDir: string, env: Record<string, string> = {}): Promise<Server> {
-  const dbEnv = databaseEnv(dataDir);
-  if (dbEnv.DATABASE_SCHEMA) {
-    // Schemas are made, migrated and dropped one at a time across test files (see the harness).
-    return underSchemaLock(dbEnv.DATABASE_URL, async () => {
-      const c = new pg.Client({ connectionString: dbEnv.DATABASE_URL });
-      await c.connect();
-      await c.query(`create schema if not exists ${dbEnv.DATABASE_SCHEMA}`);
-      await c.end();
-      return spawnServer(dataDir, { ...dbEnv, ...env });
-    });
-  }
-  return spawnServer(dataDir, env);
-}
-
-async function spawnServer(dataDir: string, env: Record<string, string>): Promise<Server> {
-  const proc = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const m = /"address":"(http:\/\/[^"]+)"/.exec(out);
-    if (m) return { proc, url: m[1], port: Number(new URL(m[1]).port), output: () => out, exited };
-    if (proc.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  proc.kill('SIGKILL');
-  throw new Error(`server did not start:\n${out}`);
-}
-
-const made: string[] = [];
-function dataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'axon-e2e-'));
-  made.push(dir);
-  return dir;
-}
-after(async () => {
-  made.forEach((d) => rmSync(d, { recursive: true, force: true }));
-  if (schemas.size === 0) return;
-  await underSchemaLock(process.env.DATABASE_URL!, async () => {
-    const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await c.connect();
-    for (const schema of schemas.values()) await c.query(`drop schema if exists ${schema} cascade`);
-    await c.end();
-  });
-});
-
-const adminKeyOf = (dataDir: string) => JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')).ADMIN_API_KEY as string;
 
 describe('the real server over HTTP', () => {
   it('starts on SQLite with no setup, says where its generated secrets are, and serves the first five minutes', async () => {
-    const dir = dataDir();
-    const s = await start(dir);
+    const dir = serverDataDir();
+    const s = await startServer(dir);
     try {
       assert.match(s.output(), /ADMIN_API_KEY not set: using a generated one kept in .*dev-secrets\.json/);
       assert.match(s.output(), new RegExp(`"database":"${databaseKind()}"`));
@@ -125,7 +47,7 @@ describe('the real server over HTTP', () => {
       s.proc.kill('SIGKILL');
       await s.exited;
     }
-    const again = await start(dir);
+    const again = await startServer(dir);
     try {
       assert.doesNotMatch(again.output(), /is running at/);
     } finally {
@@ -134,8 +56,8 @@ describe('the real server over HTTP', () => {
   });
 
   it('reads bodies from the socket: declared, chunked, too large, or not JSON', async () => {
-    const dir = dataDir();
-    const s = await start(dir);
+    const dir = serverDataDir();
+    const s = await startServer(dir);
     /** One request written as given, on a connection of its own; the status line and body that come back. */
     const raw = (head: string, body: string | Buffer = '') =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -174,8 +96,8 @@ describe('the real server over HTTP', () => {
   });
 
   it('on SIGTERM turns not-ready, finishes the request in flight, and exits 0', async () => {
-    const dir = dataDir();
-    const s = await start(dir, { SHUTDOWN_DRAIN_SECONDS: '1' });
+    const dir = serverDataDir();
+    const s = await startServer(dir, { SHUTDOWN_DRAIN_SECONDS: '1' });
     const body = JSON.stringify({ org_id: 'nobody', password: 'wrong-password-1' });
     const socket = connect(s.port, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
@@ -197,8 +119,8 @@ describe('the real server over HTTP', () => {
   });
 
   it('keeps every acknowledged write across SIGKILL, exactly once, with the database intact', async () => {
-    const dir = dataDir();
-    let s = await start(dir);
+    const dir = serverDataDir();
+    let s = await startServer(dir);
     const key = adminKeyOf(dir);
     const acknowledged: string[] = [];
     let stop = false;
@@ -228,7 +150,7 @@ describe('the real server over HTTP', () => {
       assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
       db.close();
     }
-    s = await start(dir);
+    s = await startServer(dir);
     try {
       const list = await fetch(`${s.url}/api/v1/admin/organizations?limit=100`, { headers: { 'x-admin-api-key': key } });
       const total = (await list.json()).total as number;
